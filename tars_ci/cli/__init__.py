@@ -1,0 +1,131 @@
+"""The ``tars-ci`` command line: the only place that reads the environment and exits.
+
+Each command lives in its own module ``tars_ci.cli.<module>`` exposing
+``add_arguments(parser)`` and ``run(args, env) -> int``. Modules import heavy libraries
+(numpy, httpx, jinja2, PyGithub) inside ``run`` so that ``tars-ci --help`` starts fast.
+
+Exit codes (documented in the README):
+  0 ok · 1 findings at or above the spec's fail level · 2 bad spec or usage ·
+  3 metrics source unavailable · 4 reports directory unusable · 5 publishing failed
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Mapping, Sequence
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_SOURCE = 3
+EXIT_REPORTS = 4
+EXIT_PUBLISH = 5
+
+# name → (module, one-line help). Order is the order shown in --help.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("tars_ci.cli.run", "process every day that is due (catch-up); --publish to push"),
+    "demo": ("tars_ci.cli.demo", "run all 8 days on the bundled demo data"),
+    "validate": ("tars_ci.cli.validate", "check a spec; print ok or every error with its line"),
+    "baseline": ("tars_ci.cli.stages", "compute the GA-day (day 0) baseline"),
+    "monitor": ("tars_ci.cli.stages", "compute one day's drift summary (--day N)"),
+    "anomalies": ("tars_ci.cli.stages", "detect anomaly episodes over the recorded days"),
+    "health": ("tars_ci.cli.stages", "compute one day's health report (--day N)"),
+    "regression": ("tars_ci.cli.stages", "day-7 regression analysis"),
+    "retro": ("tars_ci.cli.stages", "write the day-7 retrospective (Markdown + JSON)"),
+    "record": ("tars_ci.cli.record", "capture the spec's KPIs from Prometheus into a replay file"),
+    "anomaly-score": ("tars_ci.cli.anomaly_score", "score timestamp,value CSV files for anomalies"),
+    "publish": ("tars_ci.cli.publish", "commit history, sync P0/P1 issues, open the retro PR"),
+    "workflow": ("tars_ci.cli.workflow", "check or regenerate the workflow from the spec"),
+    "init": ("tars_ci.cli.init", "scaffold the spec, workflows and reports into a repository"),
+    "gate": ("tars_ci.cli.gate", "evaluate one canary stage gate against Prometheus"),
+}
+
+DEFAULT_SPEC = "config/tars.yaml"
+
+
+def _available() -> dict[str, tuple[str, str]]:
+    """Commands whose module exists in this installation."""
+    import importlib.util
+
+    return {name: entry for name, entry in COMMANDS.items()
+            if importlib.util.find_spec(entry[0]) is not None}
+
+
+def build_parser(command: str | None) -> argparse.ArgumentParser:
+    """The parser; only ``command``'s module is imported (all of them when None)."""
+    from tars_ci import __version__
+
+    commands = _available()
+    parser = argparse.ArgumentParser(
+        prog="tars-ci",
+        description="Post-GA 7-day stabilization program as declarative GitOps checks.",
+        epilog="exit codes: 0 ok, 1 findings at/above fail level, 2 bad spec or usage, "
+               "3 metrics source unavailable, 4 reports unusable, 5 publishing failed",
+    )
+    parser.add_argument("--version", action="version", version=f"tars-ci {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module, help_text) in commands.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if command is None or name == command:
+            importlib.import_module(module).add_arguments(p)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    """Entry point of ``tars-ci``; returns the exit code (``sys.exit`` is the caller's)."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    environ = dict(os.environ if env is None else env)
+    command = next((a for a in args_list if not a.startswith("-")), None)
+    if command not in COMMANDS:
+        command = None
+    parser = build_parser(command)
+    try:
+        args = parser.parse_args(args_list)
+    except SystemExit as exc:  # argparse: --help (0) or bad usage (2)
+        return int(exc.code or 0)
+    if not args.command:
+        parser.print_help()
+        return EXIT_USAGE
+    module = importlib.import_module(COMMANDS[args.command][0])
+    return guarded(lambda: module.run(args, environ))
+
+
+def guarded(body: "callable[[], int]") -> int:  # type: ignore[valid-type]
+    """Run a command body, turning tars-ci errors into a message and an exit code."""
+    from tars_ci import errors
+
+    try:
+        return int(body())
+    except errors.SpecError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    except (errors.UsageError, errors.ReplayFormatError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except errors.SourceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_SOURCE
+    except errors.ReportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_REPORTS
+    except errors.PublishError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_PUBLISH
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def add_spec_argument(parser: argparse.ArgumentParser) -> None:
+    """The common ``--spec`` option."""
+    parser.add_argument("--spec", default=DEFAULT_SPEC, metavar="FILE",
+                        help=f"spec file (default {DEFAULT_SPEC})")
+
+
+def run_main() -> None:
+    """Console-script wrapper that exits with :func:`main`'s code."""
+    sys.exit(main())

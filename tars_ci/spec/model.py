@@ -1,0 +1,487 @@
+"""The spec as frozen, validated objects.
+
+The YAML is parsed once, by :mod:`tars_ci.spec.loader`, into these dataclasses; nothing past
+the loader indexes raw dicts. The loader and the JSON Schema (:mod:`tars_ci.spec.schema`) are
+both driven by these class definitions: a field's type hint says what YAML it accepts, its
+``metadata["doc"]`` documents it, and ``metadata["keyed"]`` marks a ``tuple`` that is written
+in YAML as a mapping from name to object (the key fills the named field).
+
+Cross-field rules live in each class's ``problems()`` method, which returns
+``(relative_yaml_path, message)`` pairs; the loader attaches the line numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any, Literal
+
+Severity = Literal["low", "medium", "high", "critical"]
+Priority = Literal["P0", "P1", "P2", "P3"]
+Better = Literal["higher", "lower"]
+Aggregate = Literal["mean", "median", "min", "max", "p95", "p99", "last"]
+
+SEVERITIES: tuple[Severity, ...] = ("low", "medium", "high", "critical")
+PRIORITIES: tuple[Priority, ...] = ("P0", "P1", "P2", "P3")
+
+NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+
+
+def doc(text: str, **extra: Any) -> dict[str, Any]:
+    """Field metadata: the documentation string shown in the schema and the README."""
+    return {"doc": text, **extra}
+
+
+class Secret(str):
+    """A string that never shows itself in ``repr`` or logs; ``str(secret)`` is the value."""
+
+    def __repr__(self) -> str:
+        return "Secret('***')"
+
+
+def slugify(name: str) -> str:
+    """Path-safe slug of a release name: lowercase letters, digits and single dashes."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug[:80].rstrip("-") or "release"
+
+
+# --------------------------------------------------------------------------- release, schedule
+
+
+@dataclass(frozen=True)
+class Release:
+    """The release under watch."""
+
+    name: str = field(metadata=doc("Release name as people say it, e.g. `payments-api v2.4.0`."))
+    ga_time: datetime = field(
+        metadata=doc("GA timestamp, ISO 8601 with a timezone (`2026-11-01T00:00:00Z`). Day N "
+                     "covers [GA + N·24h, GA + (N+1)·24h).")
+    )
+    days: int = field(default=7, metadata=doc("Days compared to the GA-day baseline (day 0).",
+                                              minimum=1, maximum=90))
+    slug: str = field(default="", metadata=doc(
+        "Directory and label name for the release; derived from `name` when empty.",
+        pattern=SLUG_RE.pattern))
+
+    def problems(self) -> list[tuple[str, str]]:
+        out = []
+        if not self.name.strip():
+            out.append(("name", "must not be empty"))
+        if self.slug and not SLUG_RE.match(self.slug):
+            out.append(("slug", f"must match {SLUG_RE.pattern} (it names a directory)"))
+        return out
+
+    @property
+    def release_slug(self) -> str:
+        """The slug to use for paths and labels."""
+        return self.slug or slugify(self.name)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When the scheduled job runs."""
+
+    daily_time: time = field(
+        default=time(0, 45),
+        metadata=doc("UTC time of day (`HH:MM`) the daily workflow runs; it should fall after "
+                     "the day window closes plus `settle`. Drives the workflow's cron."),
+    )
+    settle: timedelta = field(
+        default=timedelta(minutes=30),
+        metadata=doc("How long after a day window closes before it is processed (late "
+                     "scrapes, recording rules). Duration: `30s`, `15m`, `1h`, `1d`."),
+    )
+
+
+# --------------------------------------------------------------------------- source
+
+
+@dataclass(frozen=True)
+class Auth:
+    """Credentials for the metrics source; values usually come from `${ENV}`."""
+
+    type: Literal["none", "bearer", "basic"] = field(default="none", metadata=doc("Auth scheme."))
+    token: Secret = field(default=Secret(""), metadata=doc("Bearer token (type bearer)."))
+    username: str = field(default="", metadata=doc("User name (type basic)."))
+    password: Secret = field(default=Secret(""), metadata=doc("Password (type basic)."))
+
+    def problems(self) -> list[tuple[str, str]]:
+        if self.type == "bearer" and not self.token:
+            return [("token", "is required when type is bearer")]
+        if self.type == "basic" and not self.username:
+            return [("username", "is required when type is basic")]
+        return []
+
+
+@dataclass(frozen=True)
+class Header:
+    """One extra HTTP header sent to the metrics source."""
+
+    name: str = field(metadata=doc("Header name."))
+    value: Secret = field(metadata=doc("Header value (never logged)."))
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """Where metrics come from."""
+
+    kind: Literal["prometheus", "replay"] = field(
+        default="prometheus",
+        metadata=doc("`prometheus`: the Prometheus HTTP API (also Thanos, Mimir, "
+                     "VictoriaMetrics). `replay`: a recorded file (see README, replay format)."),
+    )
+    url: str = field(default="", metadata=doc("Prometheus base URL, e.g. `${PROMETHEUS_URL}`."))
+    path: str = field(default="", metadata=doc("Replay file, relative to the spec's directory."))
+    step: timedelta = field(default=timedelta(seconds=60),
+                            metadata=doc("Range-query resolution."))
+    timeout: timedelta = field(default=timedelta(seconds=30),
+                               metadata=doc("Per-request timeout."))
+    retries: int = field(default=3, metadata=doc("Retries on connect errors, 5xx and 429.",
+                                                  minimum=0, maximum=10))
+    concurrency: int = field(default=4, metadata=doc("Requests in flight at once.",
+                                                      minimum=1, maximum=64))
+    tls_verify: bool = field(default=True, metadata=doc("Verify the server's TLS certificate."))
+    ca_file: str = field(default="", metadata=doc("CA bundle for TLS verification."))
+    auth: Auth = field(default_factory=Auth, metadata=doc("Authentication."))
+    headers: tuple[Header, ...] = field(
+        default=(), metadata=doc("Extra headers, as a mapping name → value.", keyed="name"))
+
+    def problems(self) -> list[tuple[str, str]]:
+        out = []
+        if self.kind == "prometheus":
+            if not self.url:
+                out.append(("url", "is required when kind is prometheus"))
+            elif not re.match(r"^https?://[^\s/]+", self.url):
+                out.append(("url", f"must be an http(s) URL, got {self.url!r}"))
+        if self.kind == "replay" and not self.path:
+            out.append(("path", "is required when kind is replay"))
+        if self.step <= timedelta(0):
+            out.append(("step", "must be positive"))
+        if self.timeout <= timedelta(0):
+            out.append(("timeout", "must be positive"))
+        return out
+
+
+# --------------------------------------------------------------------------- KPIs and SLOs
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One key performance indicator, watched every day."""
+
+    name: str = field(metadata=doc("KPI name (the mapping key): lowercase, digits, `_`."))
+    query: str = field(metadata=doc("PromQL returning one series (a range query is run over "
+                                    "each day window at the source's step)."))
+    unit: str = field(metadata=doc("Unit shown in reports: `percent`, `ms`, `usd_per_hour`, …"))
+    better: Better = field(metadata=doc("Which direction is better."))
+    title: str = field(default="", metadata=doc("Display name; defaults to the KPI name."))
+    critical: bool = field(default=False, metadata=doc(
+        "An SLO metric: drift on it can trigger a rollback."))
+    weight: float = field(default=1.0, metadata=doc("Weight in the health score.", minimum=0))
+    cost: bool = field(default=False, metadata=doc(
+        "A cost rate in currency per hour; cost KPIs are summed in the cost analysis."))
+    aggregate: Aggregate = field(default="mean", metadata=doc(
+        "How a day's samples reduce to the day's value."))
+    limit: float | None = field(default=None, metadata=doc(
+        "Absolute SLO bound of the daily value (e.g. error rate ≤ 1.0); drift severity is "
+        "capped while the value keeps most of its headroom to this bound."))
+    mitigations: tuple[str, ...] = field(default=(), metadata=doc(
+        "Mitigation steps proposed when this KPI degrades."))
+
+    @property
+    def display(self) -> str:
+        """Name to show people."""
+        return self.title or self.name
+
+    def problems(self) -> list[tuple[str, str]]:
+        out = []
+        if not NAME_RE.match(self.name):
+            out.append(("", f"KPI name {self.name!r} must match {NAME_RE.pattern}"))
+        if not self.query.strip():
+            out.append(("query", "must not be empty"))
+        if self.weight < 0:
+            out.append(("weight", "must be ≥ 0"))
+        return out
+
+
+@dataclass(frozen=True)
+class RatioSli:
+    """Event-based SLI: good events / total events."""
+
+    good: str = field(metadata=doc("PromQL rate of good events."))
+    total: str = field(metadata=doc("PromQL rate of all events."))
+
+
+@dataclass(frozen=True)
+class ThresholdSli:
+    """Time-based SLI: the share of samples of a KPI that meet a bound."""
+
+    kpi: str = field(metadata=doc("KPI name."))
+    max: float | None = field(default=None, metadata=doc("A sample is good when ≤ max."))
+    min: float | None = field(default=None, metadata=doc("A sample is good when ≥ min."))
+
+    def problems(self) -> list[tuple[str, str]]:
+        if (self.max is None) == (self.min is None):
+            return [("", "give exactly one of max or min")]
+        return []
+
+
+@dataclass(frozen=True)
+class Slo:
+    """A service level objective."""
+
+    name: str = field(metadata=doc("SLO name (the mapping key)."))
+    objective: float = field(metadata=doc("Target percentage of good, e.g. 99.9.",
+                                          exclusiveMinimum=0, exclusiveMaximum=100))
+    window: timedelta = field(default=timedelta(days=30), metadata=doc(
+        "Compliance window for the error budget."))
+    ratio: RatioSli | None = field(default=None, metadata=doc("Event-based SLI."))
+    threshold: ThresholdSli | None = field(default=None, metadata=doc("Time-based SLI."))
+
+    def problems(self) -> list[tuple[str, str]]:
+        out = []
+        if not NAME_RE.match(self.name):
+            out.append(("", f"SLO name {self.name!r} must match {NAME_RE.pattern}"))
+        if (self.ratio is None) == (self.threshold is None):
+            out.append(("", "give exactly one SLI: ratio or threshold"))
+        if not 0 < self.objective < 100:
+            out.append(("objective", "must be between 0 and 100 (exclusive)"))
+        return out
+
+
+# --------------------------------------------------------------------------- thresholds
+
+
+@dataclass(frozen=True)
+class DriftThresholds:
+    """Relative drift from the GA baseline, in percent, judged in the bad direction."""
+
+    notable: float = field(default=10.0, metadata=doc("Severity low from here.", minimum=0))
+    medium: float = field(default=15.0, metadata=doc("Severity medium from here.", minimum=0))
+    high: float = field(default=30.0, metadata=doc("Severity high from here.", minimum=0))
+    critical: float = field(default=50.0, metadata=doc("Severity critical from here.",
+                                                       minimum=0))
+    headroom_cap_medium: float = field(default=0.75, metadata=doc(
+        "While the value keeps at least this share of its baseline headroom to the KPI's "
+        "`limit`, severity is at most medium.", minimum=0, maximum=1))
+    headroom_cap_high: float = field(default=0.5, metadata=doc(
+        "While it keeps at least this share, severity is at most high.", minimum=0, maximum=1))
+
+    def problems(self) -> list[tuple[str, str]]:
+        out = []
+        if not self.notable < self.medium < self.high < self.critical:
+            out.append(("", "must increase: notable < medium < high < critical, got "
+                            f"{self.notable} / {self.medium} / {self.high} / {self.critical}"))
+        if self.headroom_cap_high > self.headroom_cap_medium:
+            out.append(("headroom_cap_high", "must be ≤ headroom_cap_medium"))
+        return out
+
+
+@dataclass(frozen=True)
+class AnomalySettings:
+    """EWMA + z-score anomaly detection."""
+
+    z: float = field(default=3.0, metadata=doc("z-score above which a point is anomalous.",
+                                               exclusiveMinimum=0))
+    alpha: float = field(default=0.05, metadata=doc("EWMA smoothing factor (0, 1].",
+                                                    exclusiveMinimum=0, maximum=1))
+    min_points: int = field(default=3, metadata=doc(
+        "Consecutive-ish anomalous points needed for an episode.", minimum=1))
+    merge_gap: int = field(default=5, metadata=doc(
+        "Episodes closer than this many steps are merged.", minimum=0))
+
+    def problems(self) -> list[tuple[str, str]]:
+        return [] if 0 < self.alpha <= 1 else [("alpha", "must be in (0, 1]")]
+
+
+@dataclass(frozen=True)
+class HealthSettings:
+    """Health score bands and penalties (score starts at 100)."""
+
+    excellent: float = field(default=90.0, metadata=doc("Band excellent from here."))
+    good: float = field(default=70.0, metadata=doc("Band good from here."))
+    fair: float = field(default=50.0, metadata=doc("Band fair from here; below is poor."))
+    penalty_low: float = field(default=0.1, metadata=doc(
+        "Share of a KPI's weight lost at severity low.", minimum=0, maximum=1))
+    penalty_medium: float = field(default=0.3, metadata=doc("… at medium.", minimum=0, maximum=1))
+    penalty_high: float = field(default=0.6, metadata=doc("… at high.", minimum=0, maximum=1))
+    penalty_critical: float = field(default=1.0, metadata=doc("… at critical.",
+                                                              minimum=0, maximum=1))
+    anomaly_points: float = field(default=2.0, metadata=doc(
+        "Points lost per anomaly episode on the day.", minimum=0))
+    anomaly_cap: float = field(default=10.0, metadata=doc(
+        "Most points anomalies can cost in one day.", minimum=0))
+
+    def problems(self) -> list[tuple[str, str]]:
+        out = []
+        if not 0 <= self.fair < self.good < self.excellent <= 100:
+            out.append(("", "bands must increase within 0–100: fair < good < excellent"))
+        if not (self.penalty_low <= self.penalty_medium <= self.penalty_high
+                <= self.penalty_critical):
+            out.append(("", "penalties must not decrease with severity"))
+        return out
+
+
+@dataclass(frozen=True)
+class RollbackRules:
+    """The seeds' rollback decision tree; `immediate` comes from the P0 bands."""
+
+    health_floor: float = field(default=40.0, metadata=doc(
+        "Recommend rollback when health stays below this …"))
+    health_days: int = field(default=2, metadata=doc("… for this many days running.", minimum=1))
+    slo_drift_percent: float = field(default=50.0, metadata=doc(
+        "Recommend rollback when a critical KPI drifts this far in its bad direction."))
+    worsening_from_day: int = field(default=3, metadata=doc(
+        "From this day on, degradations that keep worsening …", minimum=1))
+    worsening_days: int = field(default=3, metadata=doc(
+        "… for this many consecutive days recommend rollback.", minimum=2))
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """All analysis thresholds."""
+
+    drift: DriftThresholds = field(default_factory=DriftThresholds, metadata=doc("Drift."))
+    anomaly: AnomalySettings = field(default_factory=AnomalySettings, metadata=doc("Anomalies."))
+    health: HealthSettings = field(default_factory=HealthSettings, metadata=doc("Health score."))
+    rollback: RollbackRules = field(default_factory=RollbackRules, metadata=doc("Rollback."))
+
+
+# --------------------------------------------------------------------------- priorities
+
+
+@dataclass(frozen=True)
+class Band:
+    """Absolute value bands of one KPI (the seeds' severity levels)."""
+
+    kpi: str = field(metadata=doc("KPI name (the mapping key)."))
+    P0: float | None = field(default=None, metadata=doc(
+        "Beyond this bound (below for higher-is-better, above for lower-is-better) the KPI is "
+        "P0: the immediate-rollback class."))
+    P1: float | None = field(default=None, metadata=doc("Beyond this bound: P1."))
+    P2: float | None = field(default=None, metadata=doc("Beyond this bound: P2."))
+
+
+@dataclass(frozen=True)
+class SeverityMap:
+    """Which priority each finding severity gets."""
+
+    critical: Priority = field(default="P1", metadata=doc("Priority of a critical finding."))
+    high: Priority = field(default="P1", metadata=doc("Priority of a high finding."))
+    medium: Priority = field(default="P2", metadata=doc("Priority of a medium finding."))
+    low: Priority = field(default="P3", metadata=doc("Priority of a low finding."))
+
+
+@dataclass(frozen=True)
+class Priorities:
+    """How findings become P0–P3; a finding takes the most urgent of its severity's priority
+    and its KPI's absolute band."""
+
+    severity: SeverityMap = field(default_factory=SeverityMap, metadata=doc(
+        "Severity → priority."))
+    bands: tuple[Band, ...] = field(default=(), metadata=doc(
+        "Absolute bands per KPI, as a mapping KPI → {P0, P1, P2}.", keyed="kpi"))
+    fail_level: Priority = field(default="P1", metadata=doc(
+        "`tars-ci run` exits 1 when a finding is at this priority or more urgent."))
+
+
+# --------------------------------------------------------------------------- GitHub, reports
+
+
+@dataclass(frozen=True)
+class GitHubSettings:
+    """GitOps behaviour."""
+
+    issue_priorities: tuple[Priority, ...] = field(default=("P0", "P1"), metadata=doc(
+        "Findings at these priorities open issues."))
+    labels: tuple[str, ...] = field(default=("tars-ci",), metadata=doc(
+        "Labels on every issue and PR (priority and release labels are added)."))
+    assignees: tuple[str, ...] = field(default=(), metadata=doc("Issue assignees (logins)."))
+    reviewers: tuple[str, ...] = field(default=(), metadata=doc("Retrospective PR reviewers."))
+    close_after_days: int = field(default=2, metadata=doc(
+        "Close an issue once its finding has been clear this many consecutive days.",
+        minimum=1))
+    retro_branch: str = field(default="", metadata=doc(
+        "Branch of the retrospective PR; default `tars-ci/retro-<release-slug>`."))
+    base_branch: str = field(default="main", metadata=doc("Branch the history is committed to "
+                                                          "and the PR targets."))
+    api_url: str = field(default="https://api.github.com", metadata=doc(
+        "REST API base URL (GitHub Enterprise: `https://HOST/api/v3`)."))
+    max_writes: int = field(default=60, metadata=doc(
+        "Most GitHub writes in one run (below GitHub's 80/min content-creation limit).",
+        minimum=1, maximum=400))
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """Where the history goes."""
+
+    dir: str = field(default="reports", metadata=doc(
+        "Reports directory, relative to the spec's directory; must stay inside the "
+        "repository."))
+
+    def problems(self) -> list[tuple[str, str]]:
+        if self.dir.startswith("/") or ".." in self.dir.replace("\\", "/").split("/"):
+            return [("dir", "must be a relative path inside the repository (no `..`)")]
+        return []
+
+
+# --------------------------------------------------------------------------- the spec
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A tars-ci spec: one file drives the whole 7-day program."""
+
+    version: Literal[1] = field(metadata=doc("Spec format version."))
+    release: Release = field(metadata=doc("The release under watch."))
+    source: SourceSpec = field(metadata=doc("The metrics source."))
+    kpis: tuple[Kpi, ...] = field(metadata=doc("KPIs by name.", keyed="name", min_items=1))
+    schedule: Schedule = field(default_factory=Schedule, metadata=doc("The schedule."))
+    slos: tuple[Slo, ...] = field(default=(), metadata=doc("SLOs by name.", keyed="name"))
+    thresholds: Thresholds = field(default_factory=Thresholds, metadata=doc("Thresholds."))
+    priorities: Priorities = field(default_factory=Priorities, metadata=doc("Priorities."))
+    github: GitHubSettings = field(default_factory=GitHubSettings, metadata=doc("GitHub."))
+    reports: ReportSettings = field(default_factory=ReportSettings, metadata=doc("Reports."))
+
+    def problems(self) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        names = {k.name for k in self.kpis}
+        for slo in self.slos:
+            if slo.threshold is not None and slo.threshold.kpi not in names:
+                out.append((f"slos.{slo.name}.threshold.kpi",
+                            f"unknown KPI {slo.threshold.kpi!r}; known: {', '.join(sorted(names))}"))
+        for band in self.priorities.bands:
+            if band.kpi not in names:
+                out.append((f"priorities.bands.{band.kpi}",
+                            f"unknown KPI {band.kpi!r}; known: {', '.join(sorted(names))}"))
+                continue
+            better = self.kpi(band.kpi).better
+            bounds = [b for b in (band.P0, band.P1, band.P2) if b is not None]
+            ordered = sorted(bounds) if better == "higher" else sorted(bounds, reverse=True)
+            if bounds != ordered:
+                out.append((f"priorities.bands.{band.kpi}",
+                            "bounds must go from most to least urgent (P0, P1, P2): "
+                            f"{'increasing' if better == 'higher' else 'decreasing'} for a "
+                            f"{better}-is-better KPI"))
+        if not any(k.weight > 0 for k in self.kpis):
+            out.append(("kpis", "at least one KPI needs a weight > 0 for the health score"))
+        return out
+
+    def kpi(self, name: str) -> Kpi:
+        """The KPI called ``name`` (KeyError when absent)."""
+        for k in self.kpis:
+            if k.name == name:
+                return k
+        raise KeyError(name)
+
+    def band(self, kpi: str) -> Band | None:
+        """The absolute bands of ``kpi``, if any."""
+        return next((b for b in self.priorities.bands if b.kpi == kpi), None)
+
+    @property
+    def retro_branch(self) -> str:
+        """Branch of the retrospective pull request."""
+        return self.github.retro_branch or f"tars-ci/retro-{self.release.release_slug}"
