@@ -1,0 +1,68 @@
+"""Where each report of a release lives (the runbook's layout) and which days are recorded."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import NamedTuple
+
+from tars_ci.errors import ReportError
+
+_DAY_FILE = re.compile(r"^day_(\d{2,3})_summary\.json$")
+
+
+class ReleasePaths(NamedTuple):
+    """The files of one release under ``reports/<release-slug>/``."""
+
+    root: Path
+
+    @classmethod
+    def under(cls, reports_dir: Path, slug: str) -> ReleasePaths:
+        """Paths for ``slug`` under ``reports_dir``; refuses a slug that escapes it."""
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,79}", slug):
+            raise ReportError(f"release slug {slug!r} is not a safe directory name")
+        return cls(reports_dir / slug)
+
+    @property
+    def ga_summary(self) -> Path:
+        """Day-0 baseline."""
+        return self.root / "ga_kpis" / "ga_kpi_summary.json"
+
+    def day_summary(self, day: int) -> Path:
+        """Stability summary of ``day`` (the day's commit marker: written last)."""
+        return self.root / "stability" / f"day_{day:02d}_summary.json"
+
+    def health(self, day: int) -> Path:
+        """Health report of ``day``."""
+        return self.root / "health" / f"day_{day:02d}_HEALTH.json"
+
+    @property
+    def anomalies(self) -> Path:
+        """Anomaly episodes over all recorded days."""
+        return self.root / "anomalies" / "anomaly_events.json"
+
+    @property
+    def regression(self) -> Path:
+        """Day-7 regression analysis."""
+        return self.root / "regression" / "regression_summary.json"
+
+    @property
+    def retro_md(self) -> Path:
+        """Retrospective, Markdown."""
+        return self.root / "output" / "GA_7DAY_RETROSPECTIVE.md"
+
+    @property
+    def retro_json(self) -> Path:
+        """Retrospective, JSON."""
+        return self.root / "output" / "GA_7DAY_RETROSPECTIVE.json"
+
+    def recorded_days(self) -> set[int]:
+        """Days whose reports are complete: day 0 has its baseline, day N its summary+health."""
+        days = {0} if self.ga_summary.is_file() else set()
+        stability = self.root / "stability"
+        if stability.is_dir():
+            for entry in stability.iterdir():
+                match = _DAY_FILE.match(entry.name)
+                if match and self.health(int(match.group(1))).is_file():
+                    days.add(int(match.group(1)))
+        return days
