@@ -412,6 +412,12 @@ class GitHubSettings:
     max_writes: int = field(default=60, metadata=doc(
         "Most GitHub writes in one run (below GitHub's 80/min content-creation limit).",
         minimum=1, maximum=400))
+    install: str = field(default="", metadata=doc(
+        "pip requirement the generated workflow installs, e.g. `tars-ci==0.1.0` or `.` (the "
+        "repository itself); default: the tars-ci version that generated the workflow."))
+    python_version: str = field(default="3.11", metadata=doc(
+        "Python version the generated workflow sets up (`3.MINOR`).",
+        pattern=r"^3\.[0-9]{1,2}$"))
 
 
 @dataclass(frozen=True)
