@@ -28,13 +28,14 @@ from tars_ci.analysis.priority import Finding, findings_for_day
 from tars_ci.analysis.rollback import DayState, recommend
 from tars_ci.analysis.series import clip, stack, window_slice
 from tars_ci.analysis.slo import SloDay, ratio_day, threshold_day
+from tars_ci.errors import ReportError
 from tars_ci.reports import documents
 from tars_ci.reports.history import load_anomalies, load_day, load_ga, load_history
 from tars_ci.reports.jsonio import write_json, write_text
 from tars_ci.reports.paths import ReleasePaths
 from tars_ci.sources.interface import Query, QueryResult, Source, window_grid
 from tars_ci.spec.model import Spec
-from tars_ci.timeline import DayWindow, closed_windows, day_window, due_windows
+from tars_ci.timeline import DayWindow, closed_windows, day_window, due_windows, iso
 
 log = logging.getLogger("tars_ci")
 
@@ -98,7 +99,7 @@ def fetch(spec: Spec, source: Source, through_day: int) -> ProgramData:
     end = day_window(start, through_day).end
     step = spec.source.step
     log.info("fetching %d series, day 0 to day %d (%s to %s)", len(queries(spec)),
-             through_day, documents.iso(start), documents.iso(end))
+             through_day, iso(start), iso(end))
     results = source.range_query(queries(spec), start, end, step)
     grid = window_grid(start, end, step)
     matrix = stack(results, [k.name for k in spec.kpis], grid, step.total_seconds())
@@ -182,7 +183,7 @@ def run_program(spec: Spec, source: Source, reports_dir: Path, options: RunOptio
             written.append(path)
 
     if not due:
-        log.info("nothing due at %s (recorded days: %s)", documents.iso(options.now),
+        log.info("nothing due at %s (recorded days: %s)", iso(options.now),
                  ", ".join(map(str, sorted(recorded))) or "none")
         retro = False
         if complete and not paths.retro_json.is_file() and release.days in recorded:
@@ -249,6 +250,24 @@ def _process_day(spec: Spec, data: ProgramData, window: DayWindow,
              window.day, health.score, health.band, len(findings), n_episodes,
              rollback.decision)
     return DayOutcome(window.day, health.score, health.band, rollback.decision, findings), state
+
+
+def finish_program(spec: Spec, reports_dir: Path,
+                   artifacts: frozenset[str] = frozenset({"regression", "retro"})) -> list[Path]:
+    """(Re)write the regression analysis and retrospective from the recorded history."""
+    paths = ReleasePaths.under(reports_dir, spec.release.release_slug)
+    if spec.release.days not in paths.recorded_days():
+        raise ReportError(f"day {spec.release.days} of {spec.release.name} is not recorded "
+                          f"in {paths.root}: run the program first")
+    written: list[Path] = []
+
+    def write(artifact: str, path: Path, doc: Mapping[str, object] | str) -> None:
+        if artifact in artifacts and (write_text(path, doc) if isinstance(doc, str)
+                                      else write_json(path, doc)):
+            written.append(path)
+
+    _finish(spec, paths, write)
+    return written
 
 
 def _finish(spec: Spec, paths: ReleasePaths, write: WriteFn) -> bool:

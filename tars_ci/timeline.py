@@ -8,7 +8,7 @@ so delayed, dropped or repeated runs converge to the same history.
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import NamedTuple
 
 DAY = timedelta(hours=24)
@@ -65,3 +65,10 @@ def due_windows(ga_time: datetime, days: int, now: datetime, settle: timedelta,
 def program_complete(ga_time: datetime, days: int, now: datetime, settle: timedelta) -> bool:
     """True once the last day's window has closed and settled."""
     return day_window(ga_time, days).end + settle <= now
+
+
+def iso(value: datetime | float) -> str:
+    """UTC ISO 8601 with ``Z`` for a datetime or Unix seconds."""
+    if not isinstance(value, datetime):
+        value = datetime.fromtimestamp(float(value), timezone.utc)
+    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")

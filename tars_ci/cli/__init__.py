@@ -69,6 +69,7 @@ def build_parser(command: str | None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_text) in commands.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(command_name=name)  # lets one module serve several commands
         if command is None or name == command:
             importlib.import_module(module).add_arguments(p)
     return parser
@@ -89,6 +90,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     if not args.command:
         parser.print_help()
         return EXIT_USAGE
+    _configure_logging(getattr(args, "quiet", False))
     module = importlib.import_module(COMMANDS[args.command][0])
     return guarded(lambda: module.run(args, environ))
 
@@ -118,6 +120,17 @@ def guarded(body: "callable[[], int]") -> int:  # type: ignore[valid-type]
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _configure_logging(quiet: bool) -> None:
+    import logging
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("tars-ci: %(message)s"))
+    logger = logging.getLogger("tars_ci")
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.WARNING if quiet else logging.INFO)
+    logger.propagate = False
 
 
 def add_spec_argument(parser: argparse.ArgumentParser) -> None:

@@ -9,7 +9,7 @@ runbook's ``jq`` one-liners work on them.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from tars_ci.analysis.anomaly import Episode
@@ -19,14 +19,7 @@ from tars_ci.analysis.priority import Finding
 from tars_ci.analysis.rollback import Rollback
 from tars_ci.analysis.slo import SloDay
 from tars_ci.spec.model import SEVERITIES, Kpi, Spec
-from tars_ci.timeline import DayWindow
-
-
-def iso(value: datetime | float) -> str:
-    """UTC ISO 8601 with ``Z``."""
-    if not isinstance(value, datetime):
-        value = datetime.fromtimestamp(float(value), timezone.utc)
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+from tars_ci.timeline import DayWindow, iso
 
 
 def release_block(spec: Spec) -> dict[str, Any]:

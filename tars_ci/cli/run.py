@@ -1,0 +1,46 @@
+"""``tars-ci run``: process every day that is due (catch-up), optionally publish."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+
+from tars_ci.cli.common import add_run_arguments
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``run``."""
+    add_run_arguments(parser)
+    parser.add_argument("--publish", action="store_true",
+                        help="then commit the history, sync P0/P1 issues and open the "
+                             "retrospective PR (see `tars-ci publish`)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="with --publish: print the publishing plan, write nothing to "
+                             "git or GitHub")
+
+
+def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    """Run the due days and report; exit 1 on findings at or above the fail level."""
+    from tars_ci.cli import common
+    from tars_ci.pipeline import RunOptions, run_program
+
+    spec, spec_dir = common.load(args, env)
+    now = common.parse_now(args.now)
+    source = common.open_spec_source(spec, spec_dir)
+    try:
+        result = run_program(spec, source, common.reports_dir(args, spec), RunOptions(
+            now=now, force=args.force, days=frozenset(args.day) if args.day else None))
+    finally:
+        source.close()
+    if result.outcomes:
+        print(common.outcome_table(result.outcomes))
+    if not result.days_processed:
+        print("program complete: every day is recorded" if result.complete
+              else "nothing due: every closed day is already recorded")
+    if result.retro_written:
+        print(f"retrospective: {result.release_dir / 'output' / 'GA_7DAY_RETROSPECTIVE.md'}")
+    if args.publish:
+        from tars_ci.cli.publish import publish_after_run
+
+        publish_after_run(spec, args, env, result)
+    return common.fail_exit(spec, result)

@@ -1,0 +1,310 @@
+"""The day-7 regression analysis and retrospective, built from the recorded history.
+
+:func:`build` turns the history into one plain data model; the JSON retrospective *is* that
+model, and the Markdown is the same model rendered by ``templates/retrospective.md.j2``
+(jinja2, StrictUndefined), so the two can never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import jinja2
+
+from tars_ci.analysis.cost import cost_report
+from tars_ci.analysis.mitigation import mitigation_plan
+from tars_ci.analysis.priority import Finding
+from tars_ci.analysis.regression import regression_report, unexpected_drifts
+from tars_ci.analysis.slo import SloReport, slo_report
+from tars_ci.reports import charts, markdown
+from tars_ci.reports.documents import release_block
+from tars_ci.reports.history import History
+from tars_ci.spec.model import PRIORITIES, SEVERITIES, Spec
+
+_SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+
+
+def build(spec: Spec, history: History,
+          anomalies: Sequence[Mapping[str, Any]]) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """(regression document, retrospective document, retrospective Markdown)."""
+    n = spec.release.days
+    days = [history.days[d] for d in sorted(history.days) if 1 <= d <= n]
+    titles = {k.name: k.display for k in spec.kpis}
+    baseline = {k: (m.value if m.status == "ok" else None)
+                for k, m in (history.ga.measurements.items() if history.ga else [])}
+    values = {k.name: {d.day: d.comparisons[k.name].value for d in days
+                       if k.name in d.comparisons} for k in spec.kpis}
+
+    regression = regression_report(spec.kpis, baseline, values, spec.thresholds.drift, n)
+    regression_doc = {"release": release_block(spec), **regression._asdict()}
+    drifts = unexpected_drifts(regression, spec.kpis, spec.thresholds.drift)
+
+    rates = {k: {0: baseline.get(k), **v} for k, v in values.items()}
+    cost = cost_report(spec.kpis, rates, n)
+    slos = [slo_report(slo, [d.slo[slo.name] for d in days if slo.name in d.slo], n)
+            for slo in spec.slos]
+
+    worst = _worst_findings(days)
+    steps = mitigation_plan(tuple(worst.values()), spec)
+    final = days[-1].rollback if days else None
+    model: dict[str, Any] = {
+        "release": release_block(spec),
+        "health_by_day": [_day_row(d) for d in days],
+        "final_recommendation": final._asdict() if final else
+        {"decision": "unknown", "reasons": ["no day recorded"], "rules": []},
+        "what_went_well": _went_well(spec, days, slos, worst),
+        "what_could_be_improved": _improve(spec, days, worst, titles),
+        "drift_band": f"{spec.thresholds.drift.notable:g}–{spec.thresholds.drift.high:g}%",
+        "unexpected_drifts": [{**d._asdict(), "title": titles.get(d.kpi, d.kpi)} for d in drifts],
+        "trends": [_trend_row(t, titles, baseline, spec) for t in regression.trends],
+        "cost": cost._asdict(),
+        "slos": [{**s._asdict(), "chart": _burn_chart(s)} for s in slos],
+        "anomalies": _anomalies(anomalies, titles),
+        "recommendations": _recommendations(steps, drifts, final, titles),
+        "action_items": _action_items(worst, steps),
+        "coverage": _coverage(spec, days),
+    }
+    model["charts"] = {"health": charts.line_chart(
+        "Health score by day", [(f"D{d['day']}", d["score"]) for d in model["health_by_day"]],
+        "score", (0, 100)), "trends": _trend_charts(spec, model, baseline, values)}
+    model["executive_summary"] = _executive_summary(spec, model, worst, cost, slos)
+    return regression_doc, model, render(model)
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def _worst_findings(days: Sequence[Any]) -> dict[str, Finding]:
+    """Each finding id at its most urgent (then most severe, then earliest) occurrence."""
+    worst: dict[str, Finding] = {}
+    for d in days:
+        for f in d.findings:
+            key = (PRIORITIES.index(f.priority), -_SEVERITY_RANK[f.severity], f.day)
+            old = worst.get(f.id)
+            if old is None or key < (PRIORITIES.index(old.priority),
+                                     -_SEVERITY_RANK[old.severity], old.day):
+                worst[f.id] = f
+    return dict(sorted(worst.items(), key=lambda kv: (PRIORITIES.index(kv[1].priority),
+                                                      -_SEVERITY_RANK[kv[1].severity], kv[0])))
+
+
+def _day_row(d: Any) -> dict[str, Any]:
+    counts = {p: sum(1 for f in d.findings if f.priority == p) for p in PRIORITIES}
+    return {"day": d.day, "score": d.health_score, "band": d.health_band,
+            "decision": d.rollback.decision, "findings": counts,
+            "anomaly_episodes": d.anomaly_episodes}
+
+
+def _went_well(spec: Spec, days: Sequence[Any], slos: Sequence[SloReport],
+               worst: Mapping[str, Finding]) -> list[dict[str, Any]]:
+    out = []
+    for s in slos:
+        if s.compliant:
+            out.append({"title": f"{s.name} SLO met",
+                        "detail": f"SLI {s.sli_percent:.3f}% against a {s.objective:g}% "
+                                  f"objective; {_pct(s.budget_remaining_percent)} of the "
+                                  f"error budget left",
+                        "achievement_percent": (s.sli_percent or 0.0) / s.objective * 100})
+    degraded = {f.kpi for f in worst.values()}
+    for k in spec.kpis:
+        comps = [d.comparisons[k.name] for d in days if k.name in d.comparisons]
+        if k.name in degraded or not comps or any(c.value is None for c in comps):
+            continue
+        drifts = [abs(c.drift_percent) for c in comps if c.drift_percent is not None]
+        detail = (f"within {spec.thresholds.drift.notable:g}% of the GA baseline on all "
+                  f"{len(comps)} days (largest drift {max(drifts, default=0.0):.1f}%)")
+        within = None
+        if k.limit is not None:
+            ok = sum(1 for c in comps if c.value is not None and (
+                c.value <= k.limit if k.better == "lower" else c.value >= k.limit))
+            within = ok / len(comps) * 100
+            detail += f"; {ok} of {len(comps)} days within its {k.limit:g} {k.unit} limit"
+        out.append({"title": k.display, "detail": detail, "achievement_percent": within})
+    if days and all(d.rollback.decision == "monitor" for d in days):
+        out.append({"title": "No rollback needed", "detail": f"no rollback rule fired on any "
+                                                              f"of the {len(days)} days",
+                    "achievement_percent": None})
+    if days and not any(f.priority == "P0" for f in worst.values()):
+        out.append({"title": "No P0 findings", "detail": "no KPI entered its "
+                                                         "immediate-rollback band",
+                    "achievement_percent": None})
+    return out
+
+
+def _improve(spec: Spec, days: Sequence[Any], worst: Mapping[str, Finding],
+             titles: Mapping[str, str]) -> list[dict[str, Any]]:
+    out = []
+    for f in worst.values():
+        seen = [d.day for d in days if any(g.id == f.id for g in d.findings)]
+        if f.kind == "degradation":
+            unit = spec.kpi(f.kpi).unit if f.kpi in titles else ""
+            impact = (f"{markdown.signed_percent(f.drift_percent)} "
+                      f"({markdown.number(f.value, unit)} vs {markdown.number(f.baseline, unit)})")
+        else:
+            impact = markdown.escape(f.detail, 200)
+        out.append({"id": f.id, "kpi": f.kpi, "title": titles.get(f.kpi, f.kpi) if
+                    f.kind != "slo_burn" else f.title, "severity": f.severity,
+                    "priority": f.priority, "day": f.day, "impact": impact, "days": seen})
+    return out
+
+
+def _trend_row(t: Any, titles: Mapping[str, str], baseline: Mapping[str, float | None],
+               spec: Spec) -> dict[str, Any]:
+    unit = spec.kpi(t.kpi).unit
+    return {"kpi": t.kpi, "title": titles.get(t.kpi, t.kpi), "direction": t.direction,
+            "baseline": markdown.number(baseline.get(t.kpi), unit),
+            "slope": t.slope_percent_per_day, "worst_day": t.worst_day,
+            "worst_drift": t.worst_bad_drift_percent}
+
+
+def _anomalies(episodes: Sequence[Mapping[str, Any]],
+               titles: Mapping[str, str]) -> dict[str, Any]:
+    ranked = sorted(episodes, key=lambda e: (-abs(float(e.get("peak_z") or 0.0)),
+                                             str(e.get("start")), str(e.get("kpi"))))
+    top = [{"title": titles.get(str(e.get("kpi")), str(e.get("kpi"))), "day": e.get("day"),
+            "start": e.get("start"), "end": e.get("end"), "peak_z": e.get("peak_z"),
+            "direction": e.get("direction"), "kpi": e.get("kpi")} for e in ranked[:10]]
+    return {"total": len(episodes), "top": top,
+            "bad_direction": sum(1 for e in episodes if e.get("bad_direction"))}
+
+
+def _recommendations(steps: Sequence[Any], drifts: Sequence[Any], final: Any,
+                     titles: Mapping[str, str]) -> list[dict[str, Any]]:
+    recs: list[dict[str, Any]] = []
+    if final is not None and final.decision != "monitor":
+        recs.append({"priority": "P0", "kpi": "", "action": f"Act on the rollback "
+                     f"recommendation ({final.decision.replace('_', ' ')})",
+                     "reason": "; ".join(final.reasons)})
+    for s in steps:
+        recs.append({"priority": s.priority, "kpi": s.kpi, "action": s.action,
+                     "reason": s.reason})
+    for d in drifts:
+        recs.append({"priority": "P3", "kpi": d.kpi, "action": f"Investigate the "
+                     f"{titles.get(d.kpi, d.kpi)} drift before it becomes an incident",
+                     "reason": d.potential_causes})
+    seen: set[str] = set()
+    unique = []
+    for rec in sorted(recs, key=lambda r: PRIORITIES.index(r["priority"])):
+        if rec["action"] not in seen:
+            seen.add(rec["action"])
+            unique.append(rec)
+    return unique[:10]
+
+
+def _action_items(worst: Mapping[str, Finding], steps: Sequence[Any]) -> dict[str, list[Any]]:
+    first_action = {}
+    for s in steps:
+        first_action.setdefault(s.kpi, s.action)
+    items: dict[str, list[Any]] = {p: [] for p in PRIORITIES}
+    for f in worst.values():
+        items[f.priority].append({"id": f.id, "title": f.title, "kpi": f.kpi, "day": f.day,
+                                  "severity": f.severity, "detail": f.detail,
+                                  "action": first_action.get(f.kpi, "")})
+    return items
+
+
+def _coverage(spec: Spec, days: Sequence[Any]) -> dict[str, Any]:
+    gaps = sorted((d.day, k) for d in days for k, c in d.comparisons.items()
+                  if c.status in ("no_data", "error"))
+    cover = [c.coverage for d in days for c in d.comparisons.values()]
+    mean = sum(cover) / len(cover) * 100 if cover else 0.0
+    if not gaps:
+        summary = (f"All {len(spec.kpis)} KPIs had data on all {len(days)} days "
+                   f"(mean sample coverage {mean:.1f}%).")
+    else:
+        listed = ", ".join(f"{markdown.escape(k)} on day {d}" for d, k in gaps[:20])
+        summary = (f"Missing data: {listed}. Those metrics were scored as worst case and "
+                   f"never as a pass (mean sample coverage {mean:.1f}%).")
+    return {"summary": summary, "gaps": [{"day": d, "kpi": k} for d, k in gaps],
+            "mean_coverage_percent": mean}
+
+
+def _burn_chart(s: SloReport) -> str:
+    return charts.line_chart(f"{s.name} error budget remaining (%)",
+                             [(f"D{d}", r) for d, r in s.burn_down], "remaining %")
+
+
+def _trend_charts(spec: Spec, model: Mapping[str, Any], baseline: Mapping[str, float | None],
+                  values: Mapping[str, Mapping[int, float | None]]) -> list[str]:
+    picked: list[str] = []
+    for kpi in [i["kpi"] for i in model["what_could_be_improved"]] + [
+            d["kpi"] for d in model["unexpected_drifts"]]:
+        if kpi in values and kpi not in picked:
+            picked.append(kpi)
+    out = []
+    for kpi in picked[:4]:
+        k = spec.kpi(kpi)
+        points = [("GA", baseline.get(kpi))] + [
+            (f"D{d}", v) for d, v in sorted(values[kpi].items())]
+        chart = charts.line_chart(f"{k.display} by day ({k.unit})", points, k.unit)
+        if chart:
+            out.append(chart)
+    return out
+
+
+def _executive_summary(spec: Spec, model: Mapping[str, Any], worst: Mapping[str, Finding],
+                       cost: Any, slos: Sequence[SloReport]) -> str:
+    rows = [r for r in model["health_by_day"] if r["score"] is not None]
+    final = model["final_recommendation"]
+    parts = [f"**{markdown.escape(spec.release.name)}** completed its "
+             f"{spec.release.days}-day stabilization program. Final recommendation: "
+             f"**{final['decision'].replace('_', ' ')}**."]
+    if rows:
+        low = min(rows, key=lambda r: (r["score"], r["day"]))
+        mean = sum(r["score"] for r in rows) / len(rows)
+        parts.append(f"Health averaged {mean:.1f} (lowest {low['score']:.1f} on day "
+                     f"{low['day']}, {low['band']}).")
+    counts = {p: sum(1 for f in worst.values() if f.priority == p) for p in PRIORITIES}
+    parts.append("Findings: " + ", ".join(f"{counts[p]} {p}" for p in PRIORITIES) + ".")
+    if worst:
+        top = next(iter(worst.values()))
+        parts.append(f"Most urgent: {markdown.escape(top.title)} ({top.severity}, "
+                     f"{top.priority}).")
+    for s in slos:
+        state = ("met" if s.compliant else "missed" if s.compliant is not None
+                 else "not judged")
+        parts.append(f"SLO {markdown.escape(s.name)} {state} ({_pct(s.sli_percent, 3)} vs "
+                     f"{s.objective:g}%, {_pct(s.budget_remaining_percent)} budget left).")
+    if cost.average_daily is not None and cost.ga_day_total is not None:
+        parts.append(f"Cost averaged ${cost.average_daily:,.2f}/day, "
+                     f"{markdown.signed_percent(cost.change_percent)} vs GA day "
+                     f"(${cost.ga_day_total:,.2f}).")
+    return " ".join(parts)
+
+
+def _pct(value: float | None, digits: int = 1) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}%"
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _num(value: Any, digits: int = 2) -> str:
+    return "n/a" if value is None else f"{float(value):,.{digits}f}"
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("tars_ci.reports", "templates"),
+        undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True,
+        trim_blocks=False, lstrip_blocks=False)
+    env.filters.update({
+        "md": markdown.escape,
+        "num": _num,
+        "pct": lambda v, d=1: _pct(v, d),
+        "signed": markdown.signed_percent,
+        "money": lambda v: "n/a" if v is None else f"${float(v):,.2f}",
+    })
+    return env
+
+
+def render(model: Mapping[str, Any]) -> str:
+    """The retrospective Markdown of ``model``."""
+    text = _environment().get_template("retrospective.md.j2").render(r=model)
+    lines = [line.rstrip() for line in text.splitlines()]
+    collapsed: list[str] = []
+    for line in lines:
+        if line or (collapsed and collapsed[-1]):
+            collapsed.append(line)
+    return "\n".join(collapsed).strip() + "\n"
