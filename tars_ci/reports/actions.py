@@ -1,0 +1,243 @@
+"""What a run shows in GitHub Actions: the job summary, annotations and step outputs.
+
+:func:`build` is pure: it reads a release's recorded history (through
+:mod:`tars_ci.reports.history`) and the days this run processed, and returns an
+:class:`ActionsReport`. :func:`append_to_files` appends it to the files Actions names in
+``GITHUB_STEP_SUMMARY`` and ``GITHUB_OUTPUT`` — the CLI reads those variables and passes
+the paths in; nothing here reads the environment.
+
+Annotations follow GitHub's workflow-command rules: ``::error title=…::message`` for P0/P1
+findings and a rollback recommendation, ``::warning`` for P2, at most
+:data:`MAX_PER_LEVEL` of each (Actions shows no more than ten per level and step; the rest
+are counted in one ``::notice``). Message data escapes ``%``, CR and LF; property values
+also escape ``:`` and ``,``.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+from tars_ci.analysis.drift import format_drift
+from tars_ci.analysis.kpis import format_value
+from tars_ci.analysis.priority import Finding
+from tars_ci.errors import ReportError
+from tars_ci.reports.history import DayRecord, History, load_history
+from tars_ci.reports.markdown import escape
+from tars_ci.reports.paths import ReleasePaths
+from tars_ci.spec.model import PRIORITIES, Spec
+from tars_ci.timeline import day_window
+
+MAX_PER_LEVEL = 10
+_LEVEL = {"P0": "error", "P1": "error", "P2": "warning"}
+_DECISION = {"immediate_rollback": "immediate rollback", "rollback": "rollback",
+             "monitor": "monitor"}
+
+
+class ActionsReport(NamedTuple):
+    """Everything a run hands to GitHub Actions."""
+
+    summary: str                      # job-summary Markdown
+    annotations: tuple[str, ...]      # workflow-command lines, printed to stdout
+    outputs: Mapping[str, str]        # step outputs, by name
+
+
+# --------------------------------------------------------------------------- escaping
+
+
+def escape_data(text: str) -> str:
+    """A workflow command's message, escaped as the Actions toolkit does."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """A workflow command's property value (``title=…``), escaped."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(level: str, message: str, title: str = "") -> str:
+    """One ``::error``/``::warning``/``::notice`` line."""
+    props = f" title={escape_property(title)}" if title else ""
+    return f"::{level}{props}::{escape_data(message)}"
+
+
+# --------------------------------------------------------------------------- building
+
+
+def build(spec: Spec, paths: ReleasePaths, processed: Sequence[int], *,
+          complete: bool = False, dry_run: bool = False) -> ActionsReport:
+    """The summary, annotations and outputs for a run that processed ``processed``.
+
+    ``complete`` says the program's last day has closed; ``dry_run`` that publishing only
+    printed its plan. ReportError when a recorded report cannot be read.
+    """
+    history = load_history(paths)
+    done = sorted(set(processed))
+    latest = history.days[max(history.days)] if history.days else None
+    newest_processed = max((d for d in done if d in history.days), default=None)
+    annotated = history.days[newest_processed] if newest_processed is not None else None
+    return ActionsReport(
+        summary=_summary(spec, paths, history, done, latest, complete, dry_run),
+        annotations=_annotations(annotated) if annotated is not None else (),
+        outputs=_outputs(history, done, latest, complete),
+    )
+
+
+def _counts(findings: Sequence[Finding]) -> dict[str, int]:
+    return {p: sum(1 for f in findings if f.priority == p) for p in PRIORITIES}
+
+
+def _ranked(findings: Sequence[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (PRIORITIES.index(f.priority), f.id))
+
+
+def _unit(spec: Spec, kpi: str) -> str:
+    try:
+        return spec.kpi(kpi).unit
+    except KeyError:
+        return ""
+
+
+def _summary(spec: Spec, paths: ReleasePaths, history: History, done: list[int],
+             latest: DayRecord | None, complete: bool, dry_run: bool) -> str:
+    release = spec.release
+    lines = [f"## tars-ci · {escape(release.name)}", ""]
+    recorded = sorted(history.days) if history.ga is None else [0, *sorted(history.days)]
+    if done:
+        lines.append(f"Processed in this run: {', '.join(f'day {d}' for d in done)}.")
+    elif complete and release.days in recorded:
+        lines.append(f"**Program complete**: days 0–{release.days} are recorded; this run "
+                     f"wrote nothing.")
+    else:
+        lines.append("Nothing due: every day that has closed is already recorded.")
+    if dry_run:
+        lines.append("")
+        lines.append("Dry run: the GitHub writes were printed as a plan, not made.")
+    lines.append("")
+    if latest is not None:
+        counts = _counts(latest.findings)
+        found = ", ".join(f"{n} {p}" for p, n in counts.items() if n) or "none"
+        score = "n/a" if latest.health_score is None else f"{latest.health_score:.1f}/100"
+        band = f" ({latest.health_band})" if latest.health_band else ""
+        lines.append(f"**Health** {score}{band} on day {latest.day} · **Rollback** "
+                     f"{_DECISION.get(latest.rollback.decision, latest.rollback.decision)}"
+                     f" · **Findings** {found}")
+        lines.append("")
+    if recorded:
+        lines += ["| Day | Date (UTC) | Health | Band | Rollback | P0 | P1 | P2 | P3 | Run |",
+                  "|---:|---|---:|---|---|---:|---:|---:|---:|---|"]
+        for day in recorded:
+            date = f"{day_window(release.ga_time, day).start:%Y-%m-%d}"
+            mark = "this run" if day in done else ""
+            rec = history.days.get(day)
+            if rec is None:
+                lines.append(f"| {day} | {date} | baseline | | | | | | | {mark} |")
+                continue
+            c = _counts(rec.findings)
+            score = "n/a" if rec.health_score is None else f"{rec.health_score:.1f}"
+            lines.append(f"| {day} | {date} | {score} | {rec.health_band or 'n/a'} | "
+                         f"{_DECISION.get(rec.rollback.decision, rec.rollback.decision)} | "
+                         f"{c['P0']} | {c['P1']} | {c['P2']} | {c['P3']} | {mark} |")
+        lines.append("")
+    else:
+        lines += ["No day is recorded yet.", ""]
+    if latest is not None and latest.findings:
+        lines += [f"### Findings on day {latest.day}", "",
+                  "| Priority | Finding | Severity | Value | Baseline | Drift |",
+                  "|---|---|---|---:|---:|---:|"]
+        for f in _ranked(latest.findings):
+            unit = _unit(spec, f.kpi)
+            lines.append(f"| {f.priority} | {escape(f.title)} | {f.severity} | "
+                         f"{escape(format_value(f.value, unit))} | "
+                         f"{escape(format_value(f.baseline, unit))} | "
+                         f"{format_drift(f.drift_percent)} |")
+        lines.append("")
+    if latest is not None and latest.rollback.decision != "monitor":
+        lines += [f"### Rollback recommended on day {latest.day}", ""]
+        lines += [f"- {escape(reason)}" for reason in latest.rollback.reasons]
+        lines.append("")
+    if paths.retro_md.is_file():
+        lines += [f"The retrospective is in `{paths.retro_md.as_posix()}`.", ""]
+    return "\n".join(lines)
+
+
+def _annotations(day: DayRecord) -> tuple[str, ...]:
+    lines: dict[str, list[str]] = {"error": [], "warning": []}
+    dropped = 0
+    if day.rollback.decision != "monitor":
+        decision = _DECISION.get(day.rollback.decision, day.rollback.decision)
+        lines["error"].append(annotation(
+            "error", "; ".join(day.rollback.reasons) or decision,
+            title=f"Day {day.day}: {decision} recommended"))
+    for f in _ranked(day.findings):
+        level = _LEVEL.get(f.priority)
+        if level is None:
+            continue
+        if len(lines[level]) >= MAX_PER_LEVEL:
+            dropped += 1
+            continue
+        lines[level].append(annotation(level, f"{f.title}. {f.detail}".strip(),
+                                       title=f"{f.priority} day {f.day}: {f.id}"))
+    out = lines["error"] + lines["warning"]
+    if dropped:
+        out.append(annotation("notice", f"{dropped} more P0-P2 findings on day {day.day} are "
+                                        f"not annotated; see the job summary",
+                              title="More findings"))
+    return tuple(out)
+
+
+def _outputs(history: History, done: list[int], latest: DayRecord | None,
+             complete: bool) -> dict[str, str]:
+    most_urgent = ""
+    if latest is not None and latest.findings:
+        most_urgent = _ranked(latest.findings)[0].priority
+    score = latest.health_score if latest is not None else None
+    return {
+        "health_score": "" if score is None else f"{score:.1f}",
+        "health_band": (latest.health_band or "") if latest is not None else "",
+        "rollback": latest.rollback.decision if latest is not None else "",
+        "days_processed": json.dumps(done, separators=(",", ":")),
+        "latest_day": "" if latest is None else str(latest.day),
+        "max_priority": most_urgent,
+        "program_complete": "true" if complete else "false",
+    }
+
+
+# --------------------------------------------------------------------------- files
+
+
+def _delimiter() -> str:
+    return f"ghadelimiter_{secrets.token_hex(16)}"
+
+
+def format_outputs(outputs: Mapping[str, str],
+                   delimiter: Callable[[], str] = _delimiter) -> str:
+    """``GITHUB_OUTPUT`` text: ``name=value`` lines, the heredoc form for multi-line values."""
+    out = []
+    for name, value in outputs.items():
+        if "\n" not in value and "\r" not in value:
+            out.append(f"{name}={value}\n")
+            continue
+        mark = delimiter()
+        if mark in value:  # astronomically unlikely with a random token; never ambiguous
+            raise ValueError(f"output {name!r} contains its delimiter")
+        out.append(f"{name}<<{mark}\n{value}\n{mark}\n")
+    return "".join(out)
+
+
+def append_to_files(report: ActionsReport, *, summary_file: Path | None,
+                    output_file: Path | None) -> None:
+    """Append the summary to ``summary_file`` and the outputs to ``output_file`` (either
+    may be None: the variable was not set)."""
+    for path, text in ((summary_file, report.summary + "\n"),
+                       (output_file, format_outputs(report.outputs))):
+        if path is None:
+            continue
+        try:
+            with path.open("a", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise ReportError(f"cannot append to {path}: {exc.strerror or exc}") from exc

@@ -1,0 +1,1 @@
+"""Files ``tars-ci init`` scaffolds into a repository (read with importlib.resources)."""
