@@ -1,0 +1,262 @@
+"""The seeds' rollback decision tree, evaluated on the last day of the history.
+
+Rules (ids in brackets; thresholds from :class:`~tars_ci.spec.model.RollbackRules`)::
+
+    [p0_band]      a KPI value beyond its P0 band bound          → immediate_rollback
+                   (seeds: availability < 99%, error rate > 5%)
+    [health_floor] health < health_floor (40) on health_days (2)
+                   consecutive days ending today                  → rollback
+    [slo_drift]    a critical KPI drifts > slo_drift_percent (50%)
+                   in its bad direction today                     → rollback
+    [worsening]    day ≥ worsening_from_day (3) and a critical KPI's
+                   bad drift is ≥ the notable drift today and rose
+                   strictly on worsening_days (3) consecutive days → rollback
+    otherwise                                                     → monitor
+
+Every rule that fires is listed with its numbers. Missing data never fires or clears a rule
+silently: a KPI without data today, or a day missing from the history, is named in the reasons
+with the rules it kept from being evaluated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from itertools import pairwise
+from typing import Literal, NamedTuple
+
+from tars_ci.analysis.drift import Comparison, at_least, format_drift
+from tars_ci.analysis.kpis import format_value
+from tars_ci.analysis.priority import band_bound_text, band_priority
+from tars_ci.spec.model import Kpi, Spec
+
+Decision = Literal["immediate_rollback", "rollback", "monitor"]
+
+P0_BAND, HEALTH_FLOOR, SLO_DRIFT, WORSENING = "p0_band", "health_floor", "slo_drift", "worsening"
+
+
+class DayState(NamedTuple):
+    """What the rollback tree needs of one day (``health_score`` None when not computed)."""
+
+    day: int
+    health_score: float | None
+    comparisons: Mapping[str, Comparison]
+
+
+class Rollback(NamedTuple):
+    """The recommendation for the last day of the history."""
+
+    decision: Decision
+    reasons: tuple[str, ...]
+    rules: tuple[str, ...]  # ids of the rules that fired
+
+
+class _Tally:
+    """Collects fired rules, their reasons, missing-data notes and watch items."""
+
+    def __init__(self) -> None:
+        self.fired: dict[str, list[str]] = {}
+        self.missing: dict[str, tuple[str, list[str]]] = {}  # kpi -> (why, rules)
+        self.notes: list[str] = []
+        self.watch: list[str] = []
+
+    def fire(self, rule: str, reason: str) -> None:
+        self.fired.setdefault(rule, []).append(reason)
+
+    def lacks(self, kpi: Kpi, day: int, c: Comparison | None, rule: str) -> None:
+        why = c.reason if c is not None else "no comparison was computed"
+        what = "query error" if c is not None and c.status == "error" else "no data"
+        label = f"{kpi.display} has {what} on day {day} ({why})"
+        entry = self.missing.setdefault(kpi.name, (label, []))
+        entry[1].append(rule)
+
+
+def recommend(history: Sequence[DayState], spec: Spec) -> Rollback:
+    """Recommend immediate_rollback, rollback or monitor for the last day of ``history``.
+
+    ``history`` holds the compared days (1, 2, …) in ascending order; gaps are allowed and are
+    reported when a rule needed the missing day.
+    """
+    if not history:
+        raise ValueError("recommend needs at least one day of history")
+    days = [s.day for s in history]
+    if any(a >= b for a, b in pairwise(days)):
+        raise ValueError(f"history days must be strictly ascending, got {days}")
+    tally = _Tally()
+    _p0_band(history[-1], spec, tally)
+    _health_floor(history, spec, tally)
+    _slo_drift(history[-1], spec, tally)
+    _worsening(history, spec, tally)
+
+    data_notes = [f"{why}: {', '.join(rules)} could not be evaluated for it"
+                  for why, rules in tally.missing.values()] + tally.notes
+    if P0_BAND in tally.fired:
+        decision: Decision = "immediate_rollback"
+    elif tally.fired:
+        decision = "rollback"
+    else:
+        return Rollback("monitor", ("no rollback rule fired", *data_notes, *tally.watch), ())
+    reasons = [r for rs in tally.fired.values() for r in rs]
+    return Rollback(decision, (*reasons, *data_notes), tuple(tally.fired))
+
+
+def _missing(c: Comparison | None) -> bool:
+    return c is None or c.status in ("no_data", "error")
+
+
+def _p0_band(today: DayState, spec: Spec, tally: _Tally) -> None:
+    """[p0_band]: today's value beyond a P0 bound is the immediate-rollback class."""
+    for kpi in spec.kpis:
+        band = spec.band(kpi.name)
+        if band is None or band.P0 is None:
+            continue
+        c = today.comparisons.get(kpi.name)
+        if c is None or c.value is None:
+            tally.lacks(kpi, today.day, c, P0_BAND)
+            continue
+        level = band_priority(kpi, c.value, band)
+        value = format_value(c.value, kpi.unit)
+        if level == "P0":
+            tally.fire(P0_BAND, f"{kpi.display} is {value} on day {today.day}, beyond the P0 "
+                                f"bound {band_bound_text(kpi, 'P0', band)} (immediate-rollback "
+                                f"class)")
+        elif level == "P1":
+            tally.watch.append(f"{kpi.display} is {value}, in the P1 band "
+                               f"({band_bound_text(kpi, 'P1', band)}); immediate rollback at "
+                               f"{band_bound_text(kpi, 'P0', band)}")
+
+
+def _health_floor(history: Sequence[DayState], spec: Spec, tally: _Tally) -> None:
+    """[health_floor]: health below the floor for ``health_days`` consecutive days."""
+    rules = spec.thresholds.rollback
+    today = history[-1]
+    if today.health_score is None:
+        tally.notes.append(f"health score of day {today.day} is missing: {HEALTH_FLOOR} could "
+                           f"not be evaluated")
+        return
+    if today.health_score >= rules.health_floor:
+        return
+    by_day = {s.day: s for s in history}
+    window = range(today.day - rules.health_days + 1, today.day + 1)
+    below, gaps = [], []
+    for d in reversed(window):
+        score = by_day[d].health_score if d in by_day else None
+        if score is None:
+            if d >= 1:
+                gaps.append(d)
+            break
+        if score >= rules.health_floor:
+            break
+        below.append((d, score))
+    run = ", ".join(f"{s:.1f} on day {d}" for d, s in reversed(below))
+    if len(below) == rules.health_days:
+        blind = _no_data_kpis(today, spec)
+        tally.fire(HEALTH_FLOOR, f"health below {rules.health_floor:g} for {rules.health_days} "
+                                 f"days running ({run})" + blind)
+    elif gaps:
+        tally.notes.append(f"health is below {rules.health_floor:g} ({run}) but the health of "
+                           f"day {gaps[0]} is missing: {HEALTH_FLOOR} cannot be confirmed")
+    else:
+        tally.watch.append(f"health below {rules.health_floor:g} ({run}): {len(below)} of "
+                           f"{rules.health_days} days needed for rollback")
+
+
+def _no_data_kpis(today: DayState, spec: Spec) -> str:
+    """``; on day 3 error_rate had no data …`` when missing data lowered the score."""
+    names = [k.display for k in spec.kpis if _missing(today.comparisons.get(k.name))]
+    if not names:
+        return ""
+    return (f"; on day {today.day} {', '.join(names)} had no data and "
+            f"{'was' if len(names) == 1 else 'were'} scored as worst case")
+
+
+def _slo_drift(today: DayState, spec: Spec, tally: _Tally) -> None:
+    """[slo_drift]: a critical KPI drifting beyond ``slo_drift_percent`` today."""
+    limit = spec.thresholds.rollback.slo_drift_percent
+    notable = spec.thresholds.drift.notable
+    for kpi in spec.kpis:
+        if not kpi.critical:
+            continue
+        c = today.comparisons.get(kpi.name)
+        if c is None or _missing(c):
+            tally.lacks(kpi, today.day, c, SLO_DRIFT)
+            continue
+        value, base = format_value(c.value, kpi.unit), format_value(c.baseline, kpi.unit)
+        if c.bad_drift_percent is not None and c.bad_drift_percent > limit:
+            tally.fire(SLO_DRIFT, f"{kpi.display} (an SLO metric) drifted "
+                                  f"{format_drift(c.drift_percent)} vs GA baseline ({value} vs "
+                                  f"{base}) on day {today.day}, beyond the {limit:g}% rollback "
+                                  f"threshold")
+        elif c.drift_percent is None and c.severity == "critical":
+            # A zero baseline has no drift percentage; the bad-direction severity stands in.
+            tally.fire(SLO_DRIFT, f"{kpi.display} (an SLO metric) rose from a zero GA baseline "
+                                  f"to {value} on day {today.day} (severity critical)")
+        elif c.bad_drift_percent is not None and at_least(c.bad_drift_percent, notable):
+            tally.watch.append(f"{kpi.display} {format_drift(c.drift_percent)} vs GA baseline "
+                               f"({value} vs {base}, severity {c.severity}); rollback above "
+                               f"{limit:g}%")
+    # Resource and cost KPIs (CPU, memory, spend) drifting are capacity findings, not rollback
+    # triggers: they are listed to watch, never fired.
+    for kpi in spec.kpis:
+        c = today.comparisons.get(kpi.name)
+        if not kpi.critical and c is not None and c.severity in ("high", "critical"):
+            tally.watch.append(f"{kpi.display} {format_drift(c.drift_percent)} vs GA baseline "
+                               f"(severity {c.severity}): a capacity finding, not a rollback "
+                               f"trigger")
+
+
+def _worsening(history: Sequence[DayState], spec: Spec, tally: _Tally) -> None:
+    """[worsening]: from ``worsening_from_day``, a critical KPI's bad drift keeps rising."""
+    rules, notable = spec.thresholds.rollback, spec.thresholds.drift.notable
+    today = history[-1]
+    if today.day < rules.worsening_from_day:
+        return
+    by_day = {s.day: s for s in history}
+    window = range(today.day - rules.worsening_days + 1, today.day + 1)
+    if window[0] < 1:  # the window would reach the baseline day: too early, like worsening_from_day
+        return
+    for kpi in spec.kpis:
+        if not kpi.critical:
+            continue
+        c = today.comparisons.get(kpi.name)
+        if c is None or _missing(c):
+            tally.lacks(kpi, today.day, c, WORSENING)
+            continue
+        if c.bad_drift_percent is None:
+            if c.severity is not None:
+                tally.notes.append(f"{kpi.display}: the drift trend cannot be measured against "
+                                   f"a zero GA baseline, so {WORSENING} was not evaluated")
+            continue
+        if not at_least(c.bad_drift_percent, notable):
+            continue
+        series, gap = [], None
+        for d in window:
+            past = by_day[d].comparisons.get(kpi.name) if d in by_day else None
+            if past is None or past.bad_drift_percent is None:
+                gap = d
+                continue
+            series.append((d, past))
+        if gap is not None:
+            tally.notes.append(f"{kpi.display} is {format_drift(c.drift_percent)} on day "
+                               f"{today.day} but has no drift for day {gap}: {WORSENING} over "
+                               f"days {window[0]}–{today.day} cannot be confirmed")
+            continue
+        bads = [p.bad_drift_percent or 0.0 for _, p in series]
+        rising = len(_rising_tail(bads))
+        trend = " → ".join(f"{format_drift(p.drift_percent)}" for _, p in series)
+        if rising == len(bads):
+            tally.fire(WORSENING, f"{kpi.display} (an SLO metric) worsened {len(bads)} days "
+                                  f"running (days {window[0]}–{today.day}: {trend}), from day "
+                                  f"{rules.worsening_from_day} on")
+        elif rising >= 2:
+            tally.watch.append(f"{kpi.display} worsening {rising} of {len(bads)} days needed "
+                               f"for rollback ({trend})")
+
+
+def _rising_tail(values: Sequence[float]) -> list[float]:
+    """The longest strictly rising run of ``values`` that ends with the last one."""
+    tail = [values[-1]]
+    for v in reversed(values[:-1]):
+        if not v < tail[-1]:
+            break
+        tail.append(v)
+    return tail
