@@ -9,7 +9,14 @@ import pytest
 from tars_ci.analysis.drift import compare
 from tars_ci.analysis.rollback import DayState, recommend
 from tars_ci.spec.model import Spec
-from tests.analysis.core_builders import day_comparisons, example_spec, kpi, missing, ok, spec
+from tests.analysis.core_builders import (
+    day_comparisons,
+    example_spec,
+    kpi,
+    missing,
+    ok,
+    spec,
+)
 
 SPEC = example_spec()  # health floor 40 for 2 days, 50% SLO drift, worsening from day 3 over 3
 
@@ -25,8 +32,8 @@ def state(day: int, values: Mapping[str, float | None] | None = None,
 def test_availability_below_99_is_immediate_rollback() -> None:
     r = recommend([state(1, {"availability": 98.9})], SPEC)
     assert (r.decision, r.rules) == ("immediate_rollback", ("p0_band",))
-    assert r.reasons == ("Availability is 98.9% on day 1, beyond the P0 bound < 99% "
-                         "(immediate-rollback class)",)
+    assert r.reasons == (("Availability is 98.9% on day 1, beyond the P0 bound < 99% "
+                         "(immediate-rollback class)"),)
 
 
 def test_error_rate_above_5_fires_p0_and_slo_drift() -> None:
@@ -92,16 +99,16 @@ def test_health_rule_names_kpis_scored_as_worst_case() -> None:
 def test_critical_kpi_beyond_50_percent_drift_is_rollback() -> None:
     r = recommend([state(1, {"p99_latency_ms": 181.0})], SPEC)  # +50.8%, severity high (capped)
     assert (r.decision, r.rules) == ("rollback", ("slo_drift",))
-    assert r.reasons == ("p99 latency (an SLO metric) drifted +50.8% vs GA baseline (181 ms vs "
-                         "120 ms) on day 1, beyond the 50% rollback threshold",)
+    assert r.reasons == (("p99 latency (an SLO metric) drifted +50.8% vs GA baseline (181 ms vs "
+                         "120 ms) on day 1, beyond the 50% rollback threshold"),)
 
 
 def test_exactly_50_percent_is_not_beyond_and_is_watched() -> None:
     r = recommend([state(1, {"p99_latency_ms": 180.0})], SPEC)
     assert r.decision == "monitor"
     assert r.reasons == ("no rollback rule fired",
-                         "p99 latency +50.0% vs GA baseline (180 ms vs 120 ms, severity high); "
-                         "rollback above 50%")
+                         ("p99 latency +50.0% vs GA baseline (180 ms vs 120 ms, severity high); "
+                         "rollback above 50%"))
 
 
 def test_resource_kpi_drift_is_a_capacity_finding_not_a_rollback() -> None:
@@ -136,8 +143,8 @@ def worsening_days(*p99: float | None, start: int = 1) -> list[DayState]:
 def test_worsening_critical_kpi_from_day_3_is_rollback() -> None:
     r = recommend(worsening_days(126.0, 132.0, 138.0), SPEC)  # +5%, +10%, +15%
     assert (r.decision, r.rules) == ("rollback", ("worsening",))
-    assert r.reasons == ("p99 latency (an SLO metric) worsened 3 days running (days 1–3: +5.0% "
-                         "→ +10.0% → +15.0%), from day 3 on",)
+    assert r.reasons == (("p99 latency (an SLO metric) worsened 3 days running (days 1–3: +5.0% "
+                         "→ +10.0% → +15.0%), from day 3 on"),)
 
 
 def test_worsening_before_day_3_does_not_fire() -> None:
@@ -184,8 +191,8 @@ def test_missing_data_today_is_stated_and_does_not_pass_silently() -> None:
     assert r.decision == "monitor"
     assert r.reasons == (
         "no rollback rule fired",
-        "Error rate has no data on day 1 (today's value missing; today: no data: nothing "
-        "matched): p0_band, slo_drift could not be evaluated for it")
+        ("Error rate has no data on day 1 (today's value missing; today: no data: nothing "
+        "matched): p0_band, slo_drift could not be evaluated for it"))
 
 
 def test_missing_data_does_not_hide_another_kpis_rollback() -> None:
