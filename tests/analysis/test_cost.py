@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tars_ci.analysis.cost import CostComponent, change_percent, cost_report
+from tars_ci.analysis.cost import change_percent, cost_report
 from tars_ci.reports.jsonio import dumps
 from tars_ci.spec.model import Kpi
 
@@ -18,7 +18,7 @@ KPIS = (LATENCY, COMPUTE, STORAGE, NETWORK)
 
 # GA day: 10 + 1.5 + 1 = 12.5 $/h. Days 1..7: compute 10.5, 11, 11.5, 11.5, 12, 12, 12
 # (mean 80.5 / 7 = 11.5) plus 2.5 → totals 13, 13.5, 14, 14, 14.5, 14.5, 14.5 $/h.
-RATES = {
+RATES: dict[str, dict[int, float | None]] = {
     "cost_compute_usd_per_hour": {0: 10.0, 1: 10.5, 2: 11.0, 3: 11.5, 4: 11.5, 5: 12.0,
                                   6: 12.0, 7: 12.0},
     "cost_storage_usd_per_hour": {d: 1.5 for d in range(8)},
@@ -48,8 +48,9 @@ def test_breakdown_per_component_adds_up() -> None:
     report = cost_report(KPIS, RATES, 7)
     assert [c.kpi for c in report.breakdown] == [COMPUTE.name, STORAGE.name, NETWORK.name]
     compute, storage, network = report.breakdown
-    assert compute == CostComponent(COMPUTE.name, "Compute cost", pytest.approx(240.0),
-                                    pytest.approx(276.0), pytest.approx(15.0))
+    assert (compute.kpi, compute.title) == (COMPUTE.name, "Compute cost")
+    assert (compute.ga_day, compute.average, compute.change_percent) == (
+        pytest.approx(240.0), pytest.approx(276.0), pytest.approx(15.0))
     assert (storage.ga_day, storage.average, storage.change_percent) == (
         pytest.approx(36.0), pytest.approx(36.0), pytest.approx(0.0))
     assert network.title == NETWORK.name  # no title: the name

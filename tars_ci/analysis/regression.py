@@ -1,0 +1,242 @@
+"""Day-N regression analysis: each KPI's trend over days 1..N against its GA baseline.
+
+Each day's value becomes its signed drift ``y = (value − baseline) / |baseline| · 100`` (and
+its severity) through :func:`tars_ci.analysis.drift.compare`, so the days read exactly as in
+the daily summaries. The trend is a least-squares line ``y = a + b·day`` through the days with
+data; with F = half the notable drift (5 % for the seed 10 %):
+
+1. **One-day spike.** With ≥ 5 days, the day farthest from the line is refitted out; if it
+   lies ≥ 3σ (σ = RMS residual of the other days) and ≥ F from their line, it is a spike
+   (``spike_day``) and stays out of the fit. Its drift still counts for the worst day.
+2. **Fit.** ``slope_percent_per_day = b``; ``volatility_percent`` = RMS of the residuals;
+   ``change = b · (last − first day fitted)``, the move the line makes over the program.
+3. **Direction** (needs ≥ 3 fitted days and a non-zero baseline, else ``unknown``):
+   ``volatile`` when volatility ≥ F and ≥ |change| / 2 (the noise is at least half the move);
+   else ``increasing`` / ``decreasing`` when |change| ≥ F; else ``stable``.
+
+``severity`` is the worst day's severity (drift bands with the headroom caps of the KPI's
+limit); ``regression`` is true for a trend in the KPI's bad direction or any severity (bad
+drift ≥ notable). Worked examples (seed thresholds):
+
+- CPU 46.2, 47.4, 48.5, 49.6, 50.7, 51.5, 52.3 on a 45.2 baseline: +2.27 %/day, change
+  +13.6 %, spread 0.33 % → increasing; worst day 7 (+15.7 %, medium): a regression.
+- memory +12, −15, +18, −10, +16, −17, +14 %: slope 0, spread 14.6 % → volatile, worst day 3.
+- ±1 % noise → stable. A lone +37 % on day 2 (others ±2 %) is a spike, not a trend → stable,
+  but a regression through its severity (high).
+- error rate 0.05 → 0.05, 0.05, 0.05, 0.08, 0.055, 0.055, 0.055: day 4 is a spike; the rest
+  step from 0 to +10 % (change +12.9 %, spread 1.9 %) → increasing; severity medium (+60 %
+  on day 4, but 96.8 % of the headroom to a 1 % limit remains).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from typing import Literal, NamedTuple
+
+import numpy as np
+
+from tars_ci.analysis.drift import Comparison, compare
+from tars_ci.analysis.kpis import Measurement
+from tars_ci.spec.model import SEVERITIES, DriftThresholds, Kpi, Severity
+
+Direction = Literal["increasing", "decreasing", "stable", "volatile", "unknown"]
+
+FLOOR_SHARE = 0.5  # trend and volatility floors: this share of the notable drift
+SPIKE_SIGMAS = 3.0  # a spike lies this many RMS residuals from the other days' line
+MIN_TREND_DAYS = 3
+MIN_SPIKE_DAYS = 5
+
+
+class Trend(NamedTuple):
+    """One KPI over days 1..N (drifts and slopes in % of the GA baseline)."""
+
+    kpi: str
+    direction: Direction
+    slope_percent_per_day: float | None
+    volatility_percent: float | None  # RMS residual around the fitted line
+    worst_day: int | None  # the day of the worst bad drift; None if never worse
+    worst_bad_drift_percent: float | None
+    values_by_day: tuple[tuple[int, float | None], ...]
+    severity: Severity | None
+    regression: bool
+    baseline: float | None
+    final_bad_drift_percent: float | None  # on the last day with data
+    spike_day: int | None
+    days_with_data: int
+    reason: str
+
+
+class RegressionReport(NamedTuple):
+    """Every KPI's trend, and the regressions ranked most severe first."""
+
+    days: int
+    trends: tuple[Trend, ...]  # KPI order
+    regressions: tuple[Trend, ...]  # severity desc, then worst bad drift desc
+    stable_kpis: tuple[str, ...]  # stable and no regression
+    improved_kpis: tuple[str, ...]  # trending in the good direction, no regression
+    unknown_kpis: tuple[str, ...]  # too little data (or no usable baseline) for a trend
+
+
+class UnexpectedDrift(NamedTuple):
+    """A KPI that drifted 10–30 % (notable ≤ bad drift < high) for the retrospective."""
+
+    kpi: str
+    title: str
+    worst_bad_drift_percent: float | None
+    final_bad_drift_percent: float | None
+    worst_day: int | None
+    direction: Direction
+    slope_percent_per_day: float | None
+    potential_causes: str
+
+
+def trend(kpi: Kpi, baseline: float | None, values: Sequence[float | None],
+          th: DriftThresholds) -> Trend:
+    """The trend of ``kpi`` over days 1..len(values) (None or NaN = no data that day)."""
+    by_day = tuple((i + 1, float(v) if v is not None and math.isfinite(v) else None)
+                   for i, v in enumerate(values))
+    seen = [(d, v) for d, v in by_day if v is not None]
+    base = baseline if baseline is not None and math.isfinite(baseline) else None
+    if base is None or not seen:
+        why = "no GA baseline" if base is None else "no day has data"
+        return Trend(kpi.name, "unknown", None, None, None, None, by_day, None, False, base,
+                     None, None, len(seen), why)
+    base_m = Measurement(kpi.name, "ok", base, 1.0, 1, "")
+    days = {d: compare(kpi, Measurement(kpi.name, "ok", v, 1.0, 1, ""), base_m, th)
+            for d, v in seen}
+    worst = max(days, key=lambda d: (_rank(days[d].severity), days[d].bad_drift_percent or 0.0,
+                                     -d))
+    bads = [c.bad_drift_percent for c in days.values() if c.bad_drift_percent is not None]
+    worst_bad = max(bads) if bads else None
+    is_bad = days[worst].severity is not None or (days[worst].bad_drift_percent or 0.0) > 0
+    severity = days[worst].severity
+    final_bad = days[seen[-1][0]].bad_drift_percent
+    direction, slope, spread, spike, why = _classify(days, th)
+    worsening = (direction, kpi.better) in (("increasing", "lower"), ("decreasing", "higher"))
+    return Trend(kpi.name, direction, slope, spread, worst if is_bad else None, worst_bad,
+                 by_day, severity, worsening or severity is not None, base, final_bad, spike,
+                 len(seen), why)
+
+
+def regression_report(kpis: Sequence[Kpi], baselines: Mapping[str, float | None],
+                      values: Mapping[str, Sequence[float | None]], days: int,
+                      th: DriftThresholds) -> RegressionReport:
+    """Trends of every KPI over days 1..``days``; a missing KPI or day is no data."""
+    trends = []
+    for k in kpis:
+        row = list(values.get(k.name, ()))
+        if len(row) > days:
+            raise ValueError(f"{k.name}: {len(row)} daily values for a {days}-day program")
+        trends.append(trend(k, baselines.get(k.name), row + [None] * (days - len(row)), th))
+    better = {k.name: k.better for k in kpis}
+    ranked = sorted((t for t in trends if t.regression),
+                    key=lambda t: (-_rank(t.severity), -(t.worst_bad_drift_percent or 0.0)))
+    improving = {"lower": "decreasing", "higher": "increasing"}
+    return RegressionReport(
+        days, tuple(trends), tuple(ranked),
+        tuple(t.kpi for t in trends if not t.regression and t.direction == "stable"),
+        tuple(t.kpi for t in trends
+              if not t.regression and t.direction == improving[better[t.kpi]]),
+        tuple(t.kpi for t in trends if t.direction == "unknown"))
+
+
+def unexpected_drifts(report: RegressionReport, kpis: Sequence[Kpi],
+                      th: DriftThresholds) -> tuple[UnexpectedDrift, ...]:
+    """KPIs whose worst or final bad drift is in [notable, high): largest worst drift first."""
+    def in_band(x: float | None) -> bool:
+        return x is not None and th.notable * (1 - 1e-9) <= x < th.high
+
+    by_name = {k.name: k for k in kpis}
+    out = [UnexpectedDrift(t.kpi, by_name[t.kpi].display, t.worst_bad_drift_percent,
+                           t.final_bad_drift_percent, t.worst_day, t.direction,
+                           t.slope_percent_per_day, potential_causes(by_name[t.kpi]))
+           for t in report.trends
+           if in_band(t.worst_bad_drift_percent) or in_band(t.final_bad_drift_percent)]
+    return tuple(sorted(out, key=lambda u: -(u.worst_bad_drift_percent or 0.0)))
+
+
+_CAUSES: tuple[tuple[str, frozenset[str], str], ...] = (
+    ("cost", frozenset({"cost", "usd", "eur", "spend", "billing"}),
+     ("autoscaling scale-out or larger instances, traffic growth, storage or egress growth, "
+      "a changed retention or replica setting")),
+    ("error", frozenset({"error", "errors", "5xx", "failure", "failures", "failed"}),
+     ("new exception paths in the release, failing or timing-out dependencies, configuration "
+      "or feature-flag changes, retries exhausting")),
+    ("latency", frozenset({"latency", "duration", "ms", "p95", "p99", "seconds", "response"}),
+     ("slower dependency or database calls, lock contention, GC pauses, cache misses, more "
+      "work on the request path, connection-pool saturation")),
+    ("availability", frozenset({"availability", "up", "uptime", "success", "healthy"}),
+     ("crash loops, failing readiness probes, a partial dependency outage, instances on a "
+      "bad build")),
+    ("cpu", frozenset({"cpu", "processor", "throttling"}),
+     ("new hot code paths, heavier serialisation, retry storms, traffic growth, a changed "
+      "autoscaling target")),
+    ("memory", frozenset({"memory", "mem", "heap", "rss"}),
+     "a leak, cache or buffer growth, larger payloads, changed heap or GC settings"),
+)
+
+
+def potential_causes(kpi: Kpi) -> str:
+    """A hint of likely causes of a drift, from the KPI's kind (its name, title and unit)."""
+    words = set(re.split(r"[^a-z0-9]+", f"{kpi.name} {kpi.title} {kpi.unit}".lower()))
+    for kind, keys, causes in _CAUSES:
+        if (kind == "cost" and kpi.cost) or words & keys:
+            return causes
+    return ("a changed traffic mix, a dependency change or configuration drift since GA: "
+            "compare with the deploy and traffic history")
+
+
+def _classify(days: Mapping[int, Comparison], th: DriftThresholds
+              ) -> tuple[Direction, float | None, float | None, int | None, str]:
+    """(direction, slope, volatility, spike day, reason) from the days' drifts."""
+    points = [(d, c.drift_percent) for d, c in sorted(days.items())
+              if c.drift_percent is not None]
+    if any(c.drift_percent is None for c in days.values()):
+        return "unknown", None, None, None, "baseline is zero: no trend in % of baseline"
+    if len(points) < MIN_TREND_DAYS:
+        return ("unknown", None, None, None,
+                f"{len(points)} day(s) with data; a trend needs {MIN_TREND_DAYS}")
+    x = np.array([d for d, _ in points], dtype=np.float64)
+    y = np.array([v for _, v in points], dtype=np.float64)
+    floor = FLOOR_SHARE * th.notable
+    spike, notes = None, []
+    if len(points) >= MIN_SPIKE_DAYS:
+        far = int(np.argmax(np.abs(_fit(x, y)[2])))
+        keep = np.arange(len(x)) != far
+        slope, intercept, residuals = _fit(x[keep], y[keep])
+        off = y[far] - (intercept + slope * x[far])
+        sigma = float(np.sqrt(np.mean(residuals ** 2)))
+        if abs(off) >= floor and abs(off) >= SPIKE_SIGMAS * sigma:
+            spike = int(x[far])
+            notes.append(f"day {spike} ({y[far]:+.1f}%) is a one-day spike, {off:+.1f} points "
+                         "off the other days' line, left out of the fit")
+            x, y = x[keep], y[keep]
+    slope, _, residuals = _fit(x, y)
+    spread = float(np.sqrt(np.mean(residuals ** 2)))
+    change = slope * float(x[-1] - x[0])
+    numbers = (f"fitted change {change:+.1f}% over days {int(x[0])}–{int(x[-1])} "
+               f"({slope:+.2f}%/day), residual spread {spread:.1f}%")
+    direction: Direction
+    if spread >= floor and spread >= abs(change) / 2:
+        direction, rule = "volatile", f"spread ≥ {floor:g}% and ≥ half the change"
+    elif abs(change) >= floor:
+        direction = "increasing" if change > 0 else "decreasing"
+        rule = f"|change| ≥ {floor:g}%, spread below {floor:g}% or half the change"
+    else:
+        direction, rule = "stable", f"|change| and spread below {floor:g}%"
+    notes.append(f"{numbers}: {direction} ({rule})")
+    return direction, slope, spread, spike, "; ".join(notes)
+
+
+def _fit(x: np.ndarray, y: np.ndarray) -> tuple[float, float, np.ndarray]:
+    """Least-squares line through (x, y): slope, intercept, residuals."""
+    dx = x - x.mean()
+    slope = float(np.dot(dx, y - y.mean()) / np.dot(dx, dx))
+    intercept = float(y.mean() - slope * x.mean())
+    return slope, intercept, y - (intercept + slope * x)
+
+
+def _rank(severity: Severity | None) -> int:
+    return -1 if severity is None else SEVERITIES.index(severity)
