@@ -1,0 +1,60 @@
+"""The day's mitigation plan: what to do about each finding, most urgent first.
+
+For a ``degradation`` the KPI's own ``mitigations`` from the spec are proposed (a generic
+investigation step when it has none). A ``no_data`` finding always gets the data-path step,
+because the KPI's mitigations are about the service degrading, not about its telemetry; an
+``slo_burn`` finding gets the error-budget step. Steps are ordered by the finding's priority,
+then severity (worst first), then KPI, and an action proposed twice is kept once, at its most
+urgent place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from tars_ci.analysis.priority import Finding, finding_order
+from tars_ci.spec.model import Priority, Spec
+
+
+class MitigationStep(NamedTuple):
+    """One action, with the finding that asks for it."""
+
+    priority: Priority
+    kpi: str
+    action: str
+    reason: str  # the finding's title
+
+
+def mitigation_plan(findings: Iterable[Finding], spec: Spec) -> tuple[MitigationStep, ...]:
+    """Ordered, de-duplicated mitigation steps for ``findings``."""
+    steps: list[MitigationStep] = []
+    seen: set[str] = set()
+    for finding in sorted(findings, key=finding_order):
+        for action in _actions(finding, spec):
+            if action in seen:
+                continue
+            seen.add(action)
+            steps.append(MitigationStep(finding.priority, finding.kpi, action, finding.title))
+    return tuple(steps)
+
+
+def _actions(finding: Finding, spec: Spec) -> tuple[str, ...]:
+    """The actions one finding asks for."""
+    try:
+        kpi = spec.kpi(finding.kpi)
+        name = kpi.display
+    except KeyError:  # an SLO finding may name an SLO rather than a KPI
+        kpi, name = None, finding.kpi
+    if finding.kind == "no_data":
+        step = (f"Check the exporter/scrape target and the KPI query for {name}: missing data "
+                f"hides the release's real state")
+    elif finding.kind == "slo_burn":
+        step = (f"Review the error-budget burn of {name}: slow risky rollouts and follow the "
+                f"error-budget policy until the burn rate is back below 1")
+    elif kpi is not None and kpi.mitigations:
+        return kpi.mitigations
+    else:
+        step = (f"Investigate the {name} change since GA: compare against the GA baseline by "
+                f"instance and route, and review what the release changed")
+    return (step,)

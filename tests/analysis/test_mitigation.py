@@ -1,0 +1,83 @@
+"""mitigation.mitigation_plan: ordered, de-duplicated steps from the day's findings."""
+
+from __future__ import annotations
+
+from tars_ci.analysis.drift import compare
+from tars_ci.analysis.mitigation import MitigationStep, mitigation_plan
+from tars_ci.analysis.priority import Finding, findings_for_day
+from tests.analysis.core_builders import day_comparisons, example_spec, kpi, ok, spec
+
+SPEC = example_spec()
+
+
+def test_example_day_plan() -> None:
+    findings = findings_for_day(2, SPEC, day_comparisons(SPEC, {
+        "p99_latency_ms": 165.0, "error_rate": 0.08, "memory_percent": None,
+        "cost_storage_usd_per_hour": 2.5}))
+    plan = mitigation_plan(findings, SPEC)
+    assert [(s.priority, s.kpi, s.action) for s in plan] == [
+        ("P1", "p99_latency_ms",
+         "Trace tail requests (p99 exemplars); look for lock contention, GC pauses and slow "
+         "dependencies"),
+        ("P1", "p99_latency_ms", "Check connection-pool saturation and retry storms"),
+        # storage +25% medium, error rate +60% capped medium, memory no data (medium): by KPI
+        ("P2", "cost_storage_usd_per_hour",
+         "Investigate the Storage cost change since GA: compare against the GA baseline by "
+         "instance and route, and review what the release changed"),
+        ("P2", "error_rate",
+         "Break errors down by route and status; check dependency health and timeouts"),
+        ("P2", "error_rate", "Review error logs for new exception types since GA"),
+        ("P2", "memory_percent",
+         "Check the exporter/scrape target and the KPI query for Memory utilisation: missing "
+         "data hides the release's real state"),
+    ]
+    assert plan[0].reason == "p99 latency +37.5% vs GA baseline (165 ms vs 120 ms) on day 2"
+
+
+def test_severity_orders_steps_within_a_priority() -> None:
+    a = kpi("a", mitigations=("fix a",))
+    z = kpi("z", mitigations=("fix z",))
+    s = spec(a, z)
+    th = s.thresholds.drift
+    findings = findings_for_day(1, s, {"a": compare(a, ok(140), ok(100), th),  # high P1
+                                       "z": compare(z, ok(200), ok(100), th)})  # critical P1
+    assert [(st.priority, st.action) for st in mitigation_plan(findings, s)] == [
+        ("P1", "fix z"), ("P1", "fix a")]
+
+
+def test_shared_action_is_kept_once_at_its_most_urgent_place() -> None:
+    shared = "Roll back the config flag"
+    a = kpi("a", mitigations=(shared, "tune a"))
+    b = kpi("b", mitigations=(shared,))
+    s = spec(a, b)
+    th = s.thresholds.drift
+    findings = findings_for_day(1, s, {"a": compare(a, ok(112), ok(100), th),  # low P3
+                                       "b": compare(b, ok(160), ok(100), th)})  # critical P1
+    assert mitigation_plan(findings, s) == (
+        MitigationStep("P1", "b", shared, "b +60.0% vs GA baseline (160% vs 100%) on day 1"),
+        MitigationStep("P3", "a", "tune a", "a +12.0% vs GA baseline (112% vs 100%) on day 1"),
+    )
+
+
+def test_no_data_gets_the_data_path_step_not_the_kpi_mitigations() -> None:
+    findings = findings_for_day(1, SPEC, day_comparisons(SPEC, {"availability": None}))
+    (step,) = mitigation_plan(findings, SPEC)
+    assert step == MitigationStep(
+        "P2", "availability",
+        "Check the exporter/scrape target and the KPI query for Availability: missing data "
+        "hides the release's real state",
+        "Availability: no data on day 1")
+
+
+def test_slo_burn_finding_gets_the_error_budget_step() -> None:
+    burn = Finding("slo:availability:burn", 3, "availability", "slo_burn", "high", "P1", None,
+                   None, None, "SLO availability burning 14x", "")
+    (step,) = mitigation_plan([burn], SPEC)
+    assert step.action.startswith("Review the error-budget burn of Availability")
+    other = burn._replace(id="slo:latency_p99:burn", kpi="latency_p99")  # not a KPI name
+    assert mitigation_plan([other], SPEC)[0].action.startswith(
+        "Review the error-budget burn of latency_p99")
+
+
+def test_no_findings_no_steps() -> None:
+    assert mitigation_plan([], SPEC) == ()
