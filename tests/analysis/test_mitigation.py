@@ -17,19 +17,19 @@ def test_example_day_plan() -> None:
     plan = mitigation_plan(findings, SPEC)
     assert [(s.priority, s.kpi, s.action) for s in plan] == [
         ("P1", "p99_latency_ms",
-         "Trace tail requests (p99 exemplars); look for lock contention, GC pauses and slow "
-         "dependencies"),
+         ("Trace tail requests (p99 exemplars); look for lock contention, GC pauses and slow "
+         "dependencies")),
         ("P1", "p99_latency_ms", "Check connection-pool saturation and retry storms"),
         # storage +25% medium, error rate +60% capped medium, memory no data (medium): by KPI
         ("P2", "cost_storage_usd_per_hour",
-         "Investigate the Storage cost change since GA: compare against the GA baseline by "
-         "instance and route, and review what the release changed"),
+         ("Investigate the Storage cost change since GA: compare against the GA baseline by "
+         "instance and route, and review what the release changed")),
         ("P2", "error_rate",
          "Break errors down by route and status; check dependency health and timeouts"),
         ("P2", "error_rate", "Review error logs for new exception types since GA"),
         ("P2", "memory_percent",
-         "Check the exporter/scrape target and the KPI query for Memory utilisation: missing "
-         "data hides the release's real state"),
+         ("Check the exporter/scrape target and the KPI query for Memory utilisation: missing "
+         "data hides the release's real state")),
     ]
     assert plan[0].reason == "p99 latency +37.5% vs GA baseline (165 ms vs 120 ms) on day 2"
 
