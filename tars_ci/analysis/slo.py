@@ -1,6 +1,6 @@
 """SLO compliance over the program: SLI per day, error budget, burn rate, days to exhaustion.
 
-A day's SLI is a good fraction with its weight, so days pool correctly:
+A day's SLI is a good fraction with its weights (bad and total), so days pool correctly:
 
 - ratio SLI: ``Σgood / Σtotal`` over the steps where both rate series are finite (rates at a
   fixed step are proportional to event counts);
@@ -16,7 +16,7 @@ Example: O = 99.9, W = 30 d; a day with 0.1 % bad burns at 1.0 and consumes 1/30
 the budget; seven such days consume 23.333 %, leave 76.667 %, and the budget lasts another
 76.667 / 3.333 = 23 days at that pace.
 
-The report pools days 1..N: ``sli_percent = Σgood / Σtotal``; consumption is the sum of the
+The report pools days 1..N: ``sli_percent = 1 − Σbad / Σtotal``; consumption is the sum of the
 days' consumptions (each day weighs one day, whatever its traffic); the overall burn rate is
 the mean daily burn rate, so ``consumed % = burn_rate · days_with_data / W · 100``.
 A day without data is ``no_data`` (or ``error``): never compliant, never zero consumption;
@@ -48,7 +48,9 @@ class SloDay(NamedTuple):
     burn_rate: float | None  # bad fraction / (1 − objective/100)
     coverage: float  # share of the day's steps (samples) with usable data
     status: SloStatus
-    good: float  # Σ good rate (ratio) or good samples (threshold): the pooling weight
+    # Pooling weights. ``bad`` rather than good: JSON keeps 6 significant digits, which keeps
+    # a small bad count exact but would blur the difference of two large good/total sums.
+    bad: float  # Σ (total − good) rate (ratio) or samples missing the bound (threshold)
     total: float  # Σ total rate or finite samples
     reason: str = ""
 
@@ -60,7 +62,7 @@ class SloReport(NamedTuple):
     objective: float
     window_days: float
     by_day: tuple[SloDay, ...]
-    sli_percent: float | None  # days with data pooled by their weights
+    sli_percent: float | None  # days with data pooled: 1 − Σbad / Σtotal
     budget_consumed_percent: float | None  # Σ daily consumption (days with data)
     budget_remaining_percent: float | None  # 100 − consumed; negative when overspent
     burn_rate: float | None  # mean daily burn rate
@@ -91,10 +93,10 @@ def ratio_day(day: int, good: np.ndarray, total: np.ndarray, slo: Slo | None = N
     if sum_total <= 0:
         return missing_day(day, f"no traffic: the total rate is 0 on all {steps} steps",
                            coverage=cover)
-    sum_good = min(max(float(np.sum(g[both])), 0.0), sum_total)
+    bad = min(max(sum_total - float(np.sum(g[both])), 0.0), sum_total)
     reason = _coverage_reason(steps, g.size, "steps")
-    return _judged(SloDay(day, sum_good / sum_total * 100.0, None, None, None, cover, "ok",
-                          sum_good, sum_total, reason), slo)
+    return _judged(SloDay(day, (1.0 - bad / sum_total) * 100.0, None, None, None, cover, "ok",
+                          bad, sum_total, reason), slo)
 
 
 def threshold_day(day: int, values: np.ndarray, max: float | None = None,
@@ -109,11 +111,11 @@ def threshold_day(day: int, values: np.ndarray, max: float | None = None,
     finite = v[np.isfinite(v)]
     if finite.size == 0:
         return missing_day(day, "no finite samples of the KPI", coverage=0.0)
-    good = np.count_nonzero(finite <= max) if max is not None else np.count_nonzero(
-        finite >= (min if min is not None else np.inf))
+    bad = np.count_nonzero(finite > max) if max is not None else np.count_nonzero(
+        finite < (min if min is not None else -np.inf))
     reason = _coverage_reason(finite.size, v.size, "samples")
-    return _judged(SloDay(day, good / finite.size * 100.0, None, None, None,
-                          finite.size / v.size, "ok", float(good), float(finite.size), reason),
+    return _judged(SloDay(day, (1.0 - bad / finite.size) * 100.0, None, None, None,
+                          finite.size / v.size, "ok", float(bad), float(finite.size), reason),
                    slo)
 
 
@@ -133,7 +135,7 @@ def assess_day(slo: Slo, day: SloDay) -> SloDay:
         return missing_day(day.day, "recorded as ok without a total weight", "error",
                            day.coverage)
     budget, window = budget_fraction(slo), window_days(slo.window)
-    burn = (1.0 - day.good / day.total) / budget
+    burn = day.bad / day.total / budget
     return day._replace(compliant=burn <= 1.0 + _TOLERANCE, burn_rate=burn,
                         budget_consumed_percent=burn / window * 100.0)
 
@@ -166,7 +168,7 @@ def slo_report(slo: Slo, days: Sequence[SloDay], program_days: int | None = None
         return SloReport(slo.name, slo.objective, window, judged, None, None, None, None, None,
                          None, tuple(burn_down), 0, coverage,
                          notes or ("no days to report",))
-    sli = sum(d.good for d in ok) / sum(d.total for d in ok) * 100.0
+    sli = (1.0 - sum(d.bad for d in ok) / sum(d.total for d in ok)) * 100.0
     burn = sum(d.burn_rate or 0.0 for d in ok) / len(ok)
     remaining = 100.0 - consumed
     per_day = consumed / len(ok)

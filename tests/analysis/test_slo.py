@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import numpy as np
@@ -38,11 +39,12 @@ def day_with_bad(day: int, bad_per_mille: float, slo: Slo = AVAILABILITY,
 
 def test_ratio_day_pools_steps_where_both_series_are_finite() -> None:
     # Steps 0, 1, 3 have both series: Σgood = 99.9 + 99.9 + 100 = 299.8, Σtotal = 300.
-    # SLI = 299.8 / 300 = 99.9333 %; step 2 (good NaN) is left out: coverage 3/4.
+    # bad = 300 − 299.8 = 0.2; SLI = 1 − 0.2 / 300 = 99.9333 %; step 2 (good NaN) is left
+    # out: coverage 3/4.
     day = ratio_day(2, np.array([99.9, 99.9, NAN, 100.0]), np.array([100.0] * 4))
     assert day.status == "ok"
     assert day.sli_percent == pytest.approx(99.93333333)
-    assert (day.good, day.total) == (pytest.approx(299.8), pytest.approx(300.0))
+    assert (day.bad, day.total) == (pytest.approx(0.2), pytest.approx(300.0))
     assert day.coverage == 0.75
     assert day.reason == "1 of 4 steps missing"
     assert (day.compliant, day.burn_rate, day.budget_consumed_percent) == (None, None, None)
@@ -113,7 +115,7 @@ def test_threshold_day_counts_finite_samples_within_max() -> None:
     # Finite: 100, 200, 260, 250, 300 (5 of 6); ≤ 250: 100, 200, 250 → 3/5 = 60 %.
     day = threshold_day(5, np.array([100.0, 200.0, 260.0, NAN, 250.0, 300.0]), max=250)
     assert day.sli_percent == pytest.approx(60.0)
-    assert (day.good, day.total) == (3.0, 5.0)
+    assert (day.bad, day.total) == (2.0, 5.0)
     assert day.coverage == pytest.approx(5 / 6)
     assert day.reason == "1 of 6 samples missing"
 
@@ -282,6 +284,16 @@ def test_report_refuses_duplicate_days_and_the_ga_day() -> None:
         slo_report(AVAILABILITY, [day_with_bad(1, 1.0), day_with_bad(1, 2.0)])
     with pytest.raises(ValueError):
         slo_report(AVAILABILITY, [day_with_bad(0, 1.0)])
+
+
+def test_day_survives_the_json_round_trip_with_its_burn_rate() -> None:
+    # Σtotal = 1440 · 857.5123 ≈ 1.2348e6 and bad = 1440 · 0.1732 = 249.408: stored as bad,
+    # both keep 6 significant digits, so the burn rate (≈ 0.202) comes back within 1e-5.
+    day = ratio_day(1, np.full(1440, 857.3391), np.full(1440, 857.5123), slo=AVAILABILITY)
+    back = SloDay(**json.loads(dumps(day)))
+    assert back.bad == pytest.approx(249.408, rel=1e-6)
+    assert assess_day(AVAILABILITY, back).burn_rate == pytest.approx(day.burn_rate, rel=1e-5)
+    assert day.burn_rate == pytest.approx(249.408 / (1440 * 857.5123) / 0.001)
 
 
 def test_report_is_json_writable_with_missing_days() -> None:
