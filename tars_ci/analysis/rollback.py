@@ -20,7 +20,7 @@ with the rules it kept from being evaluated.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from itertools import pairwise
 from typing import Literal, NamedTuple
 
@@ -169,17 +169,24 @@ def _no_data_kpis(today: DayState, spec: Spec) -> str:
             f"{'was' if len(names) == 1 else 'were'} scored as worst case")
 
 
-def _slo_drift(today: DayState, spec: Spec, tally: _Tally) -> None:
-    """[slo_drift]: a critical KPI drifting beyond ``slo_drift_percent`` today."""
-    limit = spec.thresholds.rollback.slo_drift_percent
-    notable = spec.thresholds.drift.notable
+def _critical_with_data(today: DayState, spec: Spec, tally: _Tally,
+                        rule: str) -> Iterator[tuple[Kpi, Comparison]]:
+    """The critical KPIs with data today; the others are recorded as not evaluated."""
     for kpi in spec.kpis:
         if not kpi.critical:
             continue
         c = today.comparisons.get(kpi.name)
         if c is None or _missing(c):
-            tally.lacks(kpi, today.day, c, SLO_DRIFT)
+            tally.lacks(kpi, today.day, c, rule)
             continue
+        yield kpi, c
+
+
+def _slo_drift(today: DayState, spec: Spec, tally: _Tally) -> None:
+    """[slo_drift]: a critical KPI drifting beyond ``slo_drift_percent`` today."""
+    limit = spec.thresholds.rollback.slo_drift_percent
+    notable = spec.thresholds.drift.notable
+    for kpi, c in _critical_with_data(today, spec, tally, SLO_DRIFT):
         value, base = format_value(c.value, kpi.unit), format_value(c.baseline, kpi.unit)
         if c.bad_drift_percent is not None and c.bad_drift_percent > limit:
             tally.fire(SLO_DRIFT, f"{kpi.display} (an SLO metric) drifted "
@@ -197,11 +204,11 @@ def _slo_drift(today: DayState, spec: Spec, tally: _Tally) -> None:
     # Resource and cost KPIs (CPU, memory, spend) drifting are capacity findings, not rollback
     # triggers: they are listed to watch, never fired.
     for kpi in spec.kpis:
-        c = today.comparisons.get(kpi.name)
-        if not kpi.critical and c is not None and c.severity in ("high", "critical"):
-            tally.watch.append(f"{kpi.display} {format_drift(c.drift_percent)} vs GA baseline "
-                               f"(severity {c.severity}): a capacity finding, not a rollback "
-                               f"trigger")
+        other = today.comparisons.get(kpi.name)
+        if not kpi.critical and other is not None and other.severity in ("high", "critical"):
+            tally.watch.append(f"{kpi.display} {format_drift(other.drift_percent)} vs GA "
+                               f"baseline (severity {other.severity}): a capacity finding, not "
+                               f"a rollback trigger")
 
 
 def _worsening(history: Sequence[DayState], spec: Spec, tally: _Tally) -> None:
@@ -214,13 +221,7 @@ def _worsening(history: Sequence[DayState], spec: Spec, tally: _Tally) -> None:
     window = range(today.day - rules.worsening_days + 1, today.day + 1)
     if window[0] < 1:  # the window would reach the baseline day: too early, like worsening_from_day
         return
-    for kpi in spec.kpis:
-        if not kpi.critical:
-            continue
-        c = today.comparisons.get(kpi.name)
-        if c is None or _missing(c):
-            tally.lacks(kpi, today.day, c, WORSENING)
-            continue
+    for kpi, c in _critical_with_data(today, spec, tally, WORSENING):
         if c.bad_drift_percent is None:
             if c.severity is not None:
                 tally.notes.append(f"{kpi.display}: the drift trend cannot be measured against "
