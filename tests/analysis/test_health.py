@@ -162,7 +162,7 @@ def worse(s: object, data: st.DataObject) -> object:
     """A strictly worse state: a higher severity, or no data."""
     if s == "no_data":
         return s
-    rank = LEVELS.index(s)  # type: ignore[arg-type]
+    rank = LEVELS.index(s)
     return data.draw(st.sampled_from([*LEVELS[rank + 1:], "no_data"]))
 
 
