@@ -92,13 +92,15 @@ class UnexpectedDrift(NamedTuple):
     potential_causes: str
 
 
-def trend(kpi: Kpi, baseline: float | None, values: Sequence[float | None],
-          th: DriftThresholds) -> Trend:
-    """The trend of ``kpi`` over days 1..len(values) (None or NaN = no data that day)."""
-    by_day = tuple((i + 1, float(v) if v is not None and math.isfinite(v) else None)
-                   for i, v in enumerate(values))
+def trend(kpi: Kpi, baseline: float | None, values: Mapping[int, float | None],
+          th: DriftThresholds, days: int) -> Trend:
+    """The trend of ``kpi`` over days 1..``days`` from {day: value}; absent, None or NaN is
+    no data that day."""
+    if any(not 1 <= d <= days for d in values):
+        raise ValueError(f"{kpi.name}: days must be within 1..{days}, got {sorted(values)}")
+    by_day = tuple((d, _finite(values.get(d))) for d in range(1, days + 1))
     seen = [(d, v) for d, v in by_day if v is not None]
-    base = baseline if baseline is not None and math.isfinite(baseline) else None
+    base = _finite(baseline)
     if base is None or not seen:
         why = "no GA baseline" if base is None else "no day has data"
         return Trend(kpi.name, "unknown", None, None, None, None, by_day, None, False, base,
@@ -121,15 +123,11 @@ def trend(kpi: Kpi, baseline: float | None, values: Sequence[float | None],
 
 
 def regression_report(kpis: Sequence[Kpi], baselines: Mapping[str, float | None],
-                      values: Mapping[str, Sequence[float | None]], days: int,
-                      th: DriftThresholds) -> RegressionReport:
-    """Trends of every KPI over days 1..``days``; a missing KPI or day is no data."""
-    trends = []
-    for k in kpis:
-        row = list(values.get(k.name, ()))
-        if len(row) > days:
-            raise ValueError(f"{k.name}: {len(row)} daily values for a {days}-day program")
-        trends.append(trend(k, baselines.get(k.name), row + [None] * (days - len(row)), th))
+                      values: Mapping[str, Mapping[int, float | None]], th: DriftThresholds,
+                      days: int) -> RegressionReport:
+    """Trends of every KPI over days 1..``days`` from {kpi: {day: value}}; a missing KPI or
+    day is no data."""
+    trends = [trend(k, baselines.get(k.name), values.get(k.name, {}), th, days) for k in kpis]
     better = {k.name: k.better for k in kpis}
     ranked = sorted((t for t in trends if t.regression),
                     key=lambda t: (-_rank(t.severity), -(t.worst_bad_drift_percent or 0.0)))
@@ -236,6 +234,10 @@ def _fit(x: np.ndarray, y: np.ndarray) -> tuple[float, float, np.ndarray]:
     slope = float(np.dot(dx, y - y.mean()) / np.dot(dx, dx))
     intercept = float(y.mean() - slope * x.mean())
     return slope, intercept, y - (intercept + slope * x)
+
+
+def _finite(value: float | None) -> float | None:
+    return float(value) if value is not None and math.isfinite(value) else None
 
 
 def _rank(severity: Severity | None) -> int:
