@@ -106,16 +106,17 @@ def trend(kpi: Kpi, baseline: float | None, values: Mapping[int, float | None],
         return Trend(kpi.name, "unknown", None, None, None, None, by_day, None, False, base,
                      None, None, len(seen), why)
     base_m = Measurement(kpi.name, "ok", base, 1.0, 1, "")
-    days = {d: compare(kpi, Measurement(kpi.name, "ok", v, 1.0, 1, ""), base_m, th)
-            for d, v in seen}
-    worst = max(days, key=lambda d: (_rank(days[d].severity), days[d].bad_drift_percent or 0.0,
-                                     -d))
-    bads = [c.bad_drift_percent for c in days.values() if c.bad_drift_percent is not None]
+    comps = {d: compare(kpi, Measurement(kpi.name, "ok", v, 1.0, 1, ""), base_m, th)
+             for d, v in seen}
+    # The worst day: most severe, then largest bad drift, then earliest.
+    worst = max(comps, key=lambda d: (_rank(comps[d].severity),
+                                      comps[d].bad_drift_percent or 0.0, -d))
+    bads = [c.bad_drift_percent for c in comps.values() if c.bad_drift_percent is not None]
     worst_bad = max(bads) if bads else None
-    is_bad = days[worst].severity is not None or (days[worst].bad_drift_percent or 0.0) > 0
-    severity = days[worst].severity
-    final_bad = days[seen[-1][0]].bad_drift_percent
-    direction, slope, spread, spike, why = _classify(days, th)
+    is_bad = comps[worst].severity is not None or (comps[worst].bad_drift_percent or 0.0) > 0
+    severity = comps[worst].severity
+    final_bad = comps[seen[-1][0]].bad_drift_percent
+    direction, slope, spread, spike, why = _classify(comps, th)
     worsening = (direction, kpi.better) in (("increasing", "lower"), ("decreasing", "higher"))
     return Trend(kpi.name, direction, slope, spread, worst if is_bad else None, worst_bad,
                  by_day, severity, worsening or severity is not None, base, final_bad, spike,
