@@ -235,7 +235,7 @@ def _process_day(spec: Spec, data: ProgramData, window: DayWindow,
     findings = tuple(findings_for_day(window.day, spec, comparisons))
     n_episodes = bad_episodes_on(spec, episodes, window)
     health = health_score(window.day, spec.kpis, comparisons, n_episodes,
-                          spec.thresholds.health)
+                          spec.thresholds.health, bands=spec.priorities.bands)
     state = DayState(window.day, health.score, comparisons)
     history = [states[d] for d in sorted(states) if d < window.day] + [state]
     rollback = recommend(history, spec)

@@ -108,6 +108,7 @@ def health_document(spec: Spec, window: DayWindow, health: Any, findings: Sequen
     """``health/day_NN_HEALTH.json``."""
     body = health._asdict()
     body.pop("day", None)
+    body["breakdown"] = body.pop("contributions")  # the runbook's name
     return {
         "release": release_block(spec),
         "day": window.day,

@@ -25,6 +25,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+import typing
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -126,7 +127,7 @@ def _parse_series(file: str, name: str, body: Any) -> RecordedSeries:
     start, step, values = body.get("start"), body.get("step"), body.get("values")
     if not _number(start):
         raise ReplayFormatError(file, f'{where}: "start" must be Unix seconds')
-    if not _number(step) or step <= 0:
+    if not _number(step) or float(step) <= 0:
         raise ReplayFormatError(file, f'{where}: "step" must be a positive number of seconds')
     if not isinstance(values, list):
         raise ReplayFormatError(file, f'{where}: "values" must be a list')
@@ -150,7 +151,7 @@ def _parse_series(file: str, name: str, body: Any) -> RecordedSeries:
                           str(body.get("query", "")))
 
 
-def _number(v: Any) -> bool:
+def _number(v: Any) -> typing.TypeGuard[float]:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
