@@ -94,13 +94,10 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         changed = write_text(path, text)
         print(f"{'wrote' if changed else 'same':<8} {shown}")
 
-    if spec_path.exists() and not args.force:
-        if args.release or args.ga_time:
-            raise UsageError(f"{spec_path} exists: --release/--ga-time only apply to a new "
-                             "spec (add --force to replace it)")
-    else:
-        text = scaffold_spec(spec_template(), args.release, ga_time)
-        put(spec_path, text)
+    if spec_path.exists() and not args.force and (args.release or args.ga_time):
+        raise UsageError(f"{spec_path} exists: --release/--ga-time only apply to a new "
+                         "spec (add --force to replace it)")
+    put(spec_path, scaffold_spec(spec_template(), args.release, ga_time))
     workflow_path = root / ".github" / "workflows" / STABILIZATION_FILE
     files = generated_files(spec_path, workflow_path, env)
     for path, text in files.items():
