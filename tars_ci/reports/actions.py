@@ -101,6 +101,11 @@ def _unit(spec: Spec, kpi: str) -> str:
         return ""
 
 
+def _row(*cells: str) -> str:
+    """One Markdown table row; an empty cell is written ``| |``."""
+    return "|" + "|".join(f" {c} " if c else " " for c in cells) + "|"
+
+
 def _summary(spec: Spec, paths: ReleasePaths, history: History, done: list[int],
              latest: DayRecord | None, complete: bool, dry_run: bool) -> str:
     release = spec.release
@@ -134,13 +139,13 @@ def _summary(spec: Spec, paths: ReleasePaths, history: History, done: list[int],
             mark = "this run" if day in done else ""
             rec = history.days.get(day)
             if rec is None:
-                lines.append(f"| {day} | {date} | baseline | | | | | | | {mark} |")
+                lines.append(_row(str(day), date, "baseline", "", "", "", "", "", "", mark))
                 continue
             c = _counts(rec.findings)
             score = "n/a" if rec.health_score is None else f"{rec.health_score:.1f}"
-            lines.append(f"| {day} | {date} | {score} | {rec.health_band or 'n/a'} | "
-                         f"{_DECISION.get(rec.rollback.decision, rec.rollback.decision)} | "
-                         f"{c['P0']} | {c['P1']} | {c['P2']} | {c['P3']} | {mark} |")
+            lines.append(_row(str(day), date, score, rec.health_band or "n/a",
+                              _DECISION.get(rec.rollback.decision, rec.rollback.decision),
+                              *(str(c[p]) for p in PRIORITIES), mark))
         lines.append("")
     else:
         lines += ["No day is recorded yet.", ""]
