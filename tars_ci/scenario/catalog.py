@@ -1,0 +1,104 @@
+"""The named scenarios: the bundled demo, and the fault scenario the tests assert on.
+
+``demo`` — checkout-api v2.4.0, GA 2026-11-02T00:00Z, days 0..7, targets for the daily mean
+of each KPI of config/tars.yaml:
+
+=================  ====================================================================
+availability       99.95 % on GA day (100 − error rate)
+error_rate         0.05 %; day 4 incident (09:00–17:30) → day mean 0.08 %; days 5–7 ≈ 0.052
+p99 / p95 latency  120 / 80 ms; day 2 tail-latency incident 07:00–19:00 → p99 day mean ≈ 165
+cpu_percent        45.2 → 52.3 (day 7), roughly linear
+memory_percent     58 % ± 10–18 % per day (+12, −15, +18, −10, +16, −17, +14 % on days 1..7)
+cost               compute/storage/network; GA day $300/day, days 1..7 average $336/day
+targets up         100 %, except one pod restart on day 3 (one missed scrape, counter reset)
+=================  ====================================================================
+
+``faults`` — the same service over days 0–1 with a counter reset (instance 1 restarts on day 0
+at 10:00:30 without missing a scrape) and a 2-hour scrape gap on day 1 (02:00–04:00).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from tars_ci.scenario.model import (
+    Baseline,
+    CounterReset,
+    DayLevels,
+    Gap,
+    Regression,
+    Scenario,
+    Spike,
+)
+
+GA = datetime(2026, 11, 2, tzinfo=timezone.utc)
+H = timedelta(hours=1)
+D = timedelta(days=1)
+
+MEMORY_GA = 58.0
+MEMORY_DAYS = (0.0, 0.12, -0.15, 0.18, -0.10, 0.16, -0.17, 0.14)
+CPU_GA, CPU_DAY7 = 45.2, 52.3
+# cost per day in USD, day 0..7, per component (totals 300, 324, 330, 333, 336, 339, 342, 348)
+COST_PER_DAY = {
+    "compute": (210.0, 230.0, 235.0, 237.0, 239.0, 241.0, 243.0, 248.0),
+    "storage": (48.0, 48.5, 49.0, 49.5, 50.0, 50.5, 51.0, 51.5),
+    "network": (42.0, 45.5, 46.0, 46.5, 47.0, 47.5, 48.0, 48.5),
+}
+ERROR_DAYS = (0.0, 0.0, 0.001, -0.001, 0.0, 0.003, 0.002, 0.004)  # + the day-4 incident
+
+
+def _baselines() -> dict[str, Baseline]:
+    return {
+        "requests_per_second": Baseline(120.0, diurnal=50.0, noise=4.0, smooth=0.95),
+        "error_percent": Baseline(0.05, noise=0.002, smooth=0.8),
+        "p95_ms": Baseline(80.0, diurnal=5.0, noise=1.2, smooth=0.9),
+        "p99_ms": Baseline(120.0, diurnal=8.0, noise=2.0, smooth=0.9),
+        "cpu_percent": Baseline(CPU_GA, diurnal=7.0, noise=1.0, smooth=0.95),
+        "memory_percent": Baseline(MEMORY_GA, diurnal=1.5, noise=0.6, smooth=0.97),
+        "cost_compute": Baseline(COST_PER_DAY["compute"][0] / 24, diurnal=1.2, noise=0.05),
+        "cost_storage": Baseline(COST_PER_DAY["storage"][0] / 24, noise=0.005, smooth=0.99),
+        "cost_network": Baseline(COST_PER_DAY["network"][0] / 24, diurnal=0.3, noise=0.02),
+    }
+
+
+def demo() -> Scenario:
+    """The bundled demo scenario (see the module docstring)."""
+    cost = tuple(
+        DayLevels(f"cost_{name}", tuple((v - per_day[0]) / 24 for v in per_day),
+                  transition=2 * H)
+        for name, per_day in COST_PER_DAY.items())
+    regressions: tuple[Regression, ...] = (
+        Spike("p99_ms", 2 * D + 7 * H, 2 * D + 19 * H, 92.0, edge=timedelta(minutes=20)),
+        Spike("p95_ms", 2 * D + 7 * H, 2 * D + 19 * H, 12.0, edge=timedelta(minutes=20)),
+        DayLevels("error_percent", ERROR_DAYS, transition=3 * H),
+        Spike("error_percent", 4 * D + 9 * H, 4 * D + 17 * H + 30 * timedelta(minutes=1),
+              0.093, edge=timedelta(minutes=45)),
+        DayLevels("cpu_percent",
+                  tuple((CPU_DAY7 - CPU_GA) * d / 7 for d in range(8)), transition=24 * H),
+        DayLevels("memory_percent", tuple(MEMORY_GA * f for f in MEMORY_DAYS),
+                  transition=3 * H),
+        *cost,
+        CounterReset(3 * D + 14 * H + timedelta(minutes=23, seconds=20), instance=2,
+                     down=timedelta(seconds=50)),
+    )
+    return Scenario("demo", GA, 8, _baselines(), regressions)
+
+
+def faults() -> Scenario:
+    """Counter reset on day 0, 2-hour scrape gap on day 1."""
+    regressions = (
+        CounterReset(10 * H + timedelta(seconds=30), instance=1),
+        Gap(D + 2 * H, D + 4 * H),
+    )
+    return Scenario("faults", GA, 2, _baselines(), regressions, seed=7)
+
+
+SCENARIOS = {"demo": demo, "faults": faults}
+
+
+def scenario(name: str) -> Scenario:
+    """The scenario called ``name`` (KeyError names the known ones)."""
+    try:
+        return SCENARIOS[name]()
+    except KeyError:
+        raise KeyError(f"unknown scenario {name!r}; known: {', '.join(SCENARIOS)}") from None

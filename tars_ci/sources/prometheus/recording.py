@@ -1,0 +1,77 @@
+"""Recording: capture a spec's queries from any source into replay series.
+
+The query names are the ones the pipeline uses: each KPI's name, and ``slo:<name>:good`` /
+``slo:<name>:total`` for every ratio SLO. A recording covers ``[start, end)`` on the spec's
+step grid; a slot without a sample is a gap (``null`` in the file).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+import numpy as np
+
+from tars_ci.sources.interface import (
+    NoData,
+    Query,
+    QueryFailed,
+    QueryResult,
+    Source,
+    window_grid,
+)
+from tars_ci.sources.replay import RecordedSeries
+from tars_ci.spec.model import Spec
+
+
+class Recording(NamedTuple):
+    """What a recording captured, and what it could not."""
+
+    series: dict[str, RecordedSeries]
+    no_data: dict[str, str]  # query name → reason
+    failed: dict[str, str]  # query name → the source's message
+
+
+def spec_queries(spec: Spec) -> list[Query]:
+    """Every query a run of ``spec`` asks: KPIs, then ratio SLOs' good and total."""
+    queries = [Query(k.name, k.query) for k in spec.kpis]
+    for slo in spec.slos:
+        if slo.ratio is not None:
+            queries.append(Query(f"slo:{slo.name}:good", slo.ratio.good))
+            queries.append(Query(f"slo:{slo.name}:total", slo.ratio.total))
+    return queries
+
+
+def record(source: Source, queries: Sequence[Query], start: datetime, end: datetime,
+           step: timedelta) -> Recording:
+    """Run ``queries`` over ``[start, end)`` and lay each result on the step grid."""
+    results = source.range_query(queries, start, end, step)
+    return recording_of(queries, results, start, end, step)
+
+
+def recording_of(queries: Sequence[Query], results: Mapping[str, QueryResult], start: datetime,
+                 end: datetime, step: timedelta) -> Recording:
+    """Replay series from query results over ``[start, end)``."""
+    grid = window_grid(start, end, step)
+    st = step.total_seconds()
+    series: dict[str, RecordedSeries] = {}
+    no_data: dict[str, str] = {}
+    failed: dict[str, str] = {}
+    for q in queries:
+        result = results[q.name]
+        if isinstance(result, NoData):
+            no_data[q.name] = result.reason
+            continue
+        if isinstance(result, QueryFailed):
+            failed[q.name] = result.message
+            continue
+        values = np.full(len(grid), np.nan)
+        present = np.zeros(len(grid), dtype=bool)
+        slot = np.rint((result.timestamps - start.timestamp()) / st).astype(np.int64)
+        inside = (slot >= 0) & (slot < len(grid))
+        values[slot[inside]] = result.values[inside]
+        present[slot[inside]] = True
+        series[q.name] = RecordedSeries(float(grid[0]) if len(grid) else start.timestamp(), st,
+                                        values, present, dict(result.labels), q.promql)
+    return Recording(series, no_data, failed)
