@@ -127,11 +127,11 @@ def slo_day(spec: Spec, data: ProgramData, window: DayWindow) -> dict[str, SloDa
         if slo.ratio is not None:
             good, total = (stack(data.results, [f"slo:{slo.name}:{part}"], data.grid,
                                  data.step)[0][span] for part in ("good", "total"))
-            out[slo.name] = ratio_day(window.day, good, total)
+            out[slo.name] = ratio_day(window.day, good, total, slo=slo)
         elif slo.threshold is not None:
             row = data.kpi_matrix[names.index(slo.threshold.kpi)][span]
             out[slo.name] = threshold_day(window.day, row, max=slo.threshold.max,
-                                          min=slo.threshold.min)
+                                          min=slo.threshold.min, slo=slo)
     return out
 
 

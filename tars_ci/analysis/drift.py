@@ -113,17 +113,17 @@ def _headroom(kpi: Kpi, value: float, base: float, severity: Severity | None,
     if beyond and no_better:
         raised = max_severity(severity, "high")
         return (sign * (limit - value) / room_then if room_then > 0 else None, raised,
-                f"{format_value(value, unit)} is beyond the limit {format_value(limit, unit)}")
+                f"{format_value(value, unit)} is beyond the limit {format_value(limit, unit, exact=True)}")
     if room_then <= 0:
         return None, severity, (f"baseline already at or beyond the limit "
-                                f"{format_value(limit, unit)}: no headroom cap")
+                                f"{format_value(limit, unit, exact=True)}: no headroom cap")
     remaining = sign * (limit - value) / room_then
     cap: Severity | None = None
     if at_least(remaining, th.headroom_cap_medium):
         cap = "medium"
     elif at_least(remaining, th.headroom_cap_high):
         cap = "high"
-    note = f"{remaining:.1%} of the headroom to the limit {format_value(limit, unit)} remains"
+    note = f"{remaining:.1%} of the headroom to the limit {format_value(limit, unit, exact=True)} remains"
     if cap is not None and severity_rank(severity) > severity_rank(cap):
         return remaining, cap, note
     return remaining, severity, note

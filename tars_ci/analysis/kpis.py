@@ -23,7 +23,7 @@ from tars_ci.spec.model import Kpi
 MeasureStatus = Literal["ok", "no_data", "error"]
 
 # Short unit suffixes for people; any other unit is shown as written in the spec.
-_UNIT_SUFFIX = {"percent": "%", "ms": " ms", "s": " s", "usd_per_hour": " USD/h"}
+_UNIT_SUFFIX = {"percent": "%", "ms": " ms", "s": " s", "usd": " USD"}
 
 
 class Measurement(NamedTuple):
@@ -92,9 +92,26 @@ def _reduce(values: np.ndarray, aggregate: str) -> float:
     raise ValueError(f"unknown aggregate {aggregate!r}")
 
 
-def format_value(value: float | None, unit: str) -> str:
-    """A KPI value for people: ``0.08%``, ``165 ms``, ``12.5 USD/h``; ``n/a`` for None."""
+def format_value(value: float | None, unit: str, digits: int | None = None,
+                 exact: bool = False) -> str:
+    """A KPI value for people: ``0.0803%``, ``164.9 ms``, ``$10.13/h``; ``n/a`` for None.
+
+    Without ``digits`` the precision follows the magnitude (1 decimal from 100, 2 from 1,
+    else 3 significant digits), so small rates keep their meaningful digits. ``exact`` shows a
+    number from the spec (a limit, a band bound) as written: ``1%``, ``99.9%``.
+    """
     if value is None:
         return "n/a"
-    suffix = _UNIT_SUFFIX.get(unit, f" {unit}" if unit else "")
-    return f"{value:.6g}{suffix}"
+    if exact:
+        text = f"{value:g}"
+    elif digits is not None:
+        text = f"{value:,.{digits}f}"
+    elif abs(value) >= 100:
+        text = f"{value:,.1f}"
+    elif abs(value) >= 1 or value == 0:
+        text = f"{value:.2f}"
+    else:
+        text = f"{value:.3g}"
+    if unit == "usd_per_hour":
+        return f"${text}/h"
+    return f"{text}{_UNIT_SUFFIX.get(unit, f' {unit}' if unit else '')}"

@@ -77,7 +77,7 @@ def band_severity(level: Priority | None) -> Severity | None:
 def band_bound_text(kpi: Kpi, level: Priority, band: Band) -> str:
     """``< 99%`` / ``> 5%``: the bound of ``level`` as people read it."""
     bound = {"P0": band.P0, "P1": band.P1, "P2": band.P2}.get(level)
-    return f"{'<' if kpi.better == 'higher' else '>'} {format_value(bound, kpi.unit)}"
+    return f"{'<' if kpi.better == 'higher' else '>'} {format_value(bound, kpi.unit, exact=True)}"
 
 
 def priority_for_severity(severity: Severity, mapping: SeverityMap) -> Priority:

@@ -7,7 +7,8 @@ Rules (ids in brackets; thresholds from :class:`~tars_ci.spec.model.RollbackRule
     [health_floor] health < health_floor (40) on health_days (2)
                    consecutive days ending today                  → rollback
     [slo_drift]    a critical KPI drifts > slo_drift_percent (50%)
-                   in its bad direction today                     → rollback
+                   in its bad direction today, with severity high
+                   or critical (not capped to medium by headroom) → rollback
     [worsening]    day ≥ worsening_from_day (3) and a critical KPI's
                    bad drift is ≥ the notable drift today and rose
                    strictly on worsening_days (3) consecutive days → rollback
@@ -188,7 +189,16 @@ def _slo_drift(today: DayState, spec: Spec, tally: _Tally) -> None:
     notable = spec.thresholds.drift.notable
     for kpi, c in _critical_with_data(today, spec, tally, SLO_DRIFT):
         value, base = format_value(c.value, kpi.unit), format_value(c.baseline, kpi.unit)
-        if c.bad_drift_percent is not None and c.bad_drift_percent > limit:
+        if (c.bad_drift_percent is not None and c.bad_drift_percent > limit
+                and c.severity in ("low", "medium")):
+            # Severity already weighs the absolute headroom to the KPI's limit: a large relative
+            # drift that keeps most of its headroom (0.05% → 0.08% error rate against a 1%
+            # limit is capped at medium) is not a rollback.
+            tally.watch.append(f"{kpi.display} {format_drift(c.drift_percent)} vs GA baseline "
+                               f"({value} vs {base}) is beyond {limit:g}% but keeps most of "
+                               f"its headroom to the SLO limit (severity {c.severity}): not a "
+                               f"rollback trigger")
+        elif c.bad_drift_percent is not None and c.bad_drift_percent > limit:
             tally.fire(SLO_DRIFT, f"{kpi.display} (an SLO metric) drifted "
                                   f"{format_drift(c.drift_percent)} vs GA baseline ({value} vs "
                                   f"{base}) on day {today.day}, beyond the {limit:g}% rollback "

@@ -56,7 +56,11 @@ def build(spec: Spec, history: History,
         "what_went_well": _went_well(spec, days, slos, worst),
         "what_could_be_improved": _improve(spec, days, worst, titles),
         "drift_band": f"{spec.thresholds.drift.notable:g}–{spec.thresholds.drift.high:g}%",
-        "unexpected_drifts": [{**d._asdict(), "title": titles.get(d.kpi, d.kpi)} for d in drifts],
+        "unexpected_drifts": [{**d._asdict(), "title": titles.get(d.kpi, d.kpi),
+                               "drift_percent": d.final_bad_drift_percent
+                               if d.final_bad_drift_percent is not None
+                               else d.worst_bad_drift_percent,
+                               "trend": d.direction} for d in drifts],
         "trends": [_trend_row(t, titles, baseline, spec) for t in regression.trends],
         "cost": cost._asdict(),
         "slos": [{**s._asdict(), "chart": _burn_chart(s)} for s in slos],

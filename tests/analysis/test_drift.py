@@ -36,7 +36,7 @@ def test_p99_plus_37_5_percent_is_high_and_fails() -> None:
     assert c.drift_percent == pytest.approx(37.5)
     assert c.headroom_remaining == pytest.approx(85 / 130)  # 0.654: cap at high
     assert (c.severity, c.status) == ("high", "fail")
-    assert c.reason.startswith("165 ms vs baseline 120 ms: +37.5% (worse); severity high")
+    assert c.reason.startswith("165.0 ms vs baseline 120.0 ms: +37.5% (worse); severity high")
 
 
 def test_cpu_without_limit_plus_15_7_percent_is_medium() -> None:
@@ -135,7 +135,7 @@ def test_value_beyond_the_limit_is_at_least_high() -> None:
     c = compare(kpi("p99", unit="ms", limit=250), ok(255), ok(240), TH)  # +6.25%: no drift sev
     assert (c.severity, c.status) == ("high", "fail")
     assert c.headroom_remaining == pytest.approx(-5 / 10)
-    assert "255 ms is beyond the limit 250 ms, so severity high" in c.reason
+    assert "255.0 ms is beyond the limit 250 ms, so severity high" in c.reason
 
 
 def test_higher_is_better_headroom_mirrors() -> None:

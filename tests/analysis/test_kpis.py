@@ -101,8 +101,9 @@ def test_expected_points_must_be_positive() -> None:
 
 
 @pytest.mark.parametrize(("value", "unit", "text"), [
-    (0.08, "percent", "0.08%"), (165.0, "ms", "165 ms"), (12.5, "usd_per_hour", "12.5 USD/h"),
-    (3.0, "rps", "3 rps"), (None, "ms", "n/a"), (1234567.0, "", "1.23457e+06"),
+    (0.08, "percent", "0.08%"), (165.0, "ms", "165.0 ms"), (12.5, "usd_per_hour", "$12.50/h"),
+    (3.0, "rps", "3.00 rps"), (None, "ms", "n/a"), (1234567.0, "", "1,234,567.0"),
+    (0.0803, "percent", "0.0803%"), (58.0, "percent", "58.00%"),
 ])
 def test_format_value(value: float | None, unit: str, text: str) -> None:
     assert format_value(value, unit) == text

@@ -31,7 +31,7 @@ def test_example_day_plan() -> None:
          ("Check the exporter/scrape target and the KPI query for Memory utilisation: missing "
          "data hides the release's real state")),
     ]
-    assert plan[0].reason == "p99 latency +37.5% vs GA baseline (165 ms vs 120 ms) on day 2"
+    assert plan[0].reason == "p99 latency +37.5% vs GA baseline (165.0 ms vs 120.0 ms) on day 2"
 
 
 def test_severity_orders_steps_within_a_priority() -> None:
@@ -54,8 +54,8 @@ def test_shared_action_is_kept_once_at_its_most_urgent_place() -> None:
     findings = findings_for_day(1, s, {"a": compare(a, ok(112), ok(100), th),  # low P3
                                        "b": compare(b, ok(160), ok(100), th)})  # critical P1
     assert mitigation_plan(findings, s) == (
-        MitigationStep("P1", "b", shared, "b +60.0% vs GA baseline (160% vs 100%) on day 1"),
-        MitigationStep("P3", "a", "tune a", "a +12.0% vs GA baseline (112% vs 100%) on day 1"),
+        MitigationStep("P1", "b", shared, "b +60.0% vs GA baseline (160.0% vs 100.0%) on day 1"),
+        MitigationStep("P3", "a", "tune a", "a +12.0% vs GA baseline (112.0% vs 100.0%) on day 1"),
     )
 
 

@@ -65,7 +65,7 @@ def test_example_day_findings_titles_priorities_and_order() -> None:
         ("memory_percent:no_data", "no_data", "medium", "P2"),
     ]
     p99 = findings[0]
-    assert p99.title == "p99 latency +37.5% vs GA baseline (165 ms vs 120 ms) on day 2"
+    assert p99.title == "p99 latency +37.5% vs GA baseline (165.0 ms vs 120.0 ms) on day 2"
     assert (p99.day, p99.kpi, p99.value, p99.baseline) == (2, "p99_latency_ms", 165.0, 120.0)
     assert p99.drift_percent == pytest.approx(37.5)
     assert p99.detail.endswith("Priority P1: severity high maps to P1.")
@@ -85,7 +85,7 @@ def test_p0_band_raises_a_low_drift_to_p0_critical() -> None:
     assert c.severity == "low"
     (f,) = findings_for_day(4, s, {"error_rate": c})
     assert (f.severity, f.priority) == ("critical", "P0")
-    assert "Value 5.4% is in the P0 band (> 5%) (immediate-rollback class)." in f.detail
+    assert "Value 5.40% is in the P0 band (> 5%) (immediate-rollback class)." in f.detail
     assert f.detail.endswith("Priority P0: severity critical maps to P1, band P0.")
 
 
@@ -94,7 +94,7 @@ def test_band_alone_makes_a_finding() -> None:
     c = compare(AVAILABILITY, ok(99.7), ok(99.7), s.thresholds.drift)  # no drift, no limit
     (f,) = findings_for_day(3, s, {"availability": c})
     assert (f.kind, f.severity, f.priority) == ("degradation", "medium", "P2")
-    assert f.title == "availability 99.7% is in the P2 band (< 99.9%) on day 3"
+    assert f.title == "availability 99.70% is in the P2 band (< 99.9%) on day 3"
 
 
 def test_improving_value_inside_a_band_is_still_found() -> None:

@@ -32,23 +32,23 @@ def state(day: int, values: Mapping[str, float | None] | None = None,
 def test_availability_below_99_is_immediate_rollback() -> None:
     r = recommend([state(1, {"availability": 98.9})], SPEC)
     assert (r.decision, r.rules) == ("immediate_rollback", ("p0_band",))
-    assert r.reasons == (("Availability is 98.9% on day 1, beyond the P0 bound < 99% "
+    assert r.reasons == (("Availability is 98.90% on day 1, beyond the P0 bound < 99% "
                          "(immediate-rollback class)"),)
 
 
 def test_error_rate_above_5_fires_p0_and_slo_drift() -> None:
     r = recommend([state(2, {"error_rate": 5.5})], SPEC)
     assert (r.decision, r.rules) == ("immediate_rollback", ("p0_band", "slo_drift"))
-    assert r.reasons[0] == ("Error rate is 5.5% on day 2, beyond the P0 bound > 5% "
+    assert r.reasons[0] == ("Error rate is 5.50% on day 2, beyond the P0 bound > 5% "
                             "(immediate-rollback class)")
     assert r.reasons[1] == ("Error rate (an SLO metric) drifted +10900.0% vs GA baseline "
-                            "(5.5% vs 0.05%) on day 2, beyond the 50% rollback threshold")
+                            "(5.50% vs 0.05%) on day 2, beyond the 50% rollback threshold")
 
 
 def test_values_exactly_on_the_p0_bound_are_not_immediate() -> None:
     r = recommend([state(1, {"availability": 99.0})], SPEC)  # P1 band, −0.95% drift
     assert r.decision == "monitor"
-    assert ("Availability is 99%, in the P1 band (< 99.5%); immediate rollback at < 99%"
+    assert ("Availability is 99.00%, in the P1 band (< 99.5%); immediate rollback at < 99%"
             in r.reasons)
     r = recommend([state(1, {"error_rate": 5.0})], SPEC)  # not > 5%, but +9900% drift
     assert (r.decision, r.rules) == ("rollback", ("slo_drift",))
@@ -99,15 +99,15 @@ def test_health_rule_names_kpis_scored_as_worst_case() -> None:
 def test_critical_kpi_beyond_50_percent_drift_is_rollback() -> None:
     r = recommend([state(1, {"p99_latency_ms": 181.0})], SPEC)  # +50.8%, severity high (capped)
     assert (r.decision, r.rules) == ("rollback", ("slo_drift",))
-    assert r.reasons == (("p99 latency (an SLO metric) drifted +50.8% vs GA baseline (181 ms vs "
-                         "120 ms) on day 1, beyond the 50% rollback threshold"),)
+    assert r.reasons == (("p99 latency (an SLO metric) drifted +50.8% vs GA baseline (181.0 ms vs "
+                         "120.0 ms) on day 1, beyond the 50% rollback threshold"),)
 
 
 def test_exactly_50_percent_is_not_beyond_and_is_watched() -> None:
     r = recommend([state(1, {"p99_latency_ms": 180.0})], SPEC)
     assert r.decision == "monitor"
     assert r.reasons == ("no rollback rule fired",
-                         ("p99 latency +50.0% vs GA baseline (180 ms vs 120 ms, severity high); "
+                         ("p99 latency +50.0% vs GA baseline (180.0 ms vs 120.0 ms, severity high); "
                          "rollback above 50%"))
 
 
