@@ -17,8 +17,9 @@ How YAML maps to the model
 
 Environment variables (``${VAR}``)
     * ``${VAR}`` is replaced by the variable's value; an unset variable is an error that names
-      it. ``${VAR:-default}`` uses ``default`` when ``VAR`` is unset (the default cannot
-      contain ``}`` or ``$``; it may be empty). ``$$`` is a literal ``$``; a lone ``$`` not
+      it (a variable set to the empty string is empty). ``${VAR:-default}`` uses ``default``
+      when ``VAR`` is unset or empty, as in the shell (the default cannot contain ``}`` or
+      ``$``; it may be empty). ``$$`` is a literal ``$``; a lone ``$`` not
       followed by ``{`` stays as it is (PromQL regexes keep their ``$``). Any other ``${`` is
       an error, as is a nested reference.
     * Expansion happens on scalar *values* only, never on keys, and in quoted and block

@@ -38,12 +38,13 @@ def expand_env(text: str, env: Mapping[str, str]) -> tuple[str, tuple[str, ...]]
         if match.group(0) == "$$":
             return "$"
         name, default = match.group(1), match.group(2)
+        value = env.get(name) if name is not None else None
         if name is None:
             errors.append("has a malformed ${...}: write ${NAME} or ${NAME:-default} (no "
                           "nesting), or $$ for a literal $")
-        elif name in env:
-            return env[name]
-        elif default is not None:
+        elif value or (value is not None and default is None):
+            return value
+        elif default is not None:  # unset or empty, as in the shell
             return default
         else:
             errors.append(f"environment variable {name} is not set "
