@@ -84,8 +84,9 @@ def describe(node: yaml.Node) -> str:
 
 def compose(text: str, file: str) -> yaml.Node | None:
     """The single YAML document in ``text`` as a checked node graph (None when empty)."""
-    loader = _Composer(text)
+    loader = None
     try:
+        loader = _Composer(text)  # the reader checks every character here
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -105,9 +106,10 @@ def compose(text: str, file: str) -> yaml.Node | None:
     except RecursionError as exc:
         raise SpecError([SpecProblem("", None, "YAML is nested too deeply", file)]) from exc
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if root is not None:
-        graph = _Graph(loader.alias_lines, file)
+        graph = _Graph(loader.alias_lines if loader is not None else {}, file)
         try:
             graph.walk(root, "", line_of(root))
         except _Stop:

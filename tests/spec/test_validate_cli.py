@@ -31,22 +31,22 @@ BROKEN: list[tuple[str, str | bytes, dict[str, str], str]] = [
     ("wrong-type", edit("days: 7", "days: seven"), {},
      ":5: release.days: must be an integer, got string 'seven'"),
     ("unknown-key-did-you-mean", edit("days: 7", "dayz: 7"), {},
-     ":5: release.dayz: unknown key 'dayz' (did you mean 'days'?); allowed: name, ga_time, "
-     "days, slug"),
+     (":5: release.dayz: unknown key 'dayz' (did you mean 'days'?); allowed: name, ga_time, "
+     "days, slug")),
     ("bad-timestamp", edit("2026-11-02T00", "2026-13-02T00"), {},
-     ":4: release.ga_time: must be an ISO 8601 timestamp like 2026-11-01T00:00:00Z, got "
-     "'2026-13-02T00:00:00Z'"),
+     (":4: release.ga_time: must be an ISO 8601 timestamp like 2026-11-01T00:00:00Z, got "
+     "'2026-13-02T00:00:00Z'")),
     ("timestamp-without-timezone", edit("00:00:00Z", "00:00:00"), {},
      ":4: release.ga_time: needs a timezone (add Z for UTC), got '2026-11-02T00:00:00'"),
     ("missing-env-var", edit("${PROMETHEUS_URL:-http://127.0.0.1:9090}", "${PROMETHEUS_URL}"),
-     {}, ":10: source.url: environment variable PROMETHEUS_URL is not set (use "
-         "${PROMETHEUS_URL:-default} for a default)"),
+     {}, (":10: source.url: environment variable PROMETHEUS_URL is not set (use "
+         "${PROMETHEUS_URL:-default} for a default)")),
     ("thresholds-out-of-order", edit("notable: 10", "notable: 20"), {},
-     ":26: thresholds.drift: must increase: notable < medium < high < critical, got "
-     "20.0 / 15.0 / 30.0 / 50.0"),
+     (":26: thresholds.drift: must increase: notable < medium < high < critical, got "
+     "20.0 / 15.0 / 30.0 / 50.0")),
     ("invalid-yaml", edit("days: 7", "days: [7"), {},
-     ":6: <root>: invalid YAML: expected ',' or ']', but got ':' (while parsing a flow "
-     "sequence, line 5)"),
+     (":6: <root>: invalid YAML: expected ',' or ']', but got ':' (while parsing a flow "
+     "sequence, line 5)")),
     ("duplicate-key", edit("days: 7\n", "days: 7\n  days: 8\n"), {},
      ":6: release.days: duplicate key 'days' (first on line 5)"),
     ("empty-file", "", {}, ": <root>: spec is empty"),
@@ -54,15 +54,15 @@ BROKEN: list[tuple[str, str | bytes, dict[str, str], str]] = [
     ("non-mapping-root", "- version: 1\n- release: {}\n", {},
      ":1: <root>: must be a mapping, got a list"),
     ("unknown-kpi-in-slo", edit("kpi: error_rate", "kpi: error_rat"), {},
-     ":24: slos.latency.threshold.kpi: unknown KPI 'error_rat'; known: availability, "
-     "error_rate"),
+     (":24: slos.latency.threshold.kpi: unknown KPI 'error_rat'; known: availability, "
+     "error_rate")),
     ("bad-duration", edit("settle: 30m", "settle: 30x"), {},
      ":8: schedule.settle: must be a duration like 30s, 15m, 1h30m or 7d, got '30x'"),
     ("negative-weight", edit("weight: 3", "weight: -3"), {},
      ":16: kpis.availability.weight: must be ≥ 0, got -3"),
     ("bands-out-of-order", edit("P0: 99.0, P1: 99.5", "P0: 99.5, P1: 99.0"), {},
-     ":29: priorities.bands.availability: bounds must go from most to least urgent (P0, P1, "
-     "P2): increasing for a higher-is-better KPI"),
+     (":29: priorities.bands.availability: bounds must go from most to least urgent (P0, P1, "
+     "P2): increasing for a higher-is-better KPI")),
     ("reports-dir-escapes-dotdot", edit("dir: reports", "dir: ../x"), {},
      ":31: reports.dir: must be a relative path inside the repository (no `..`)"),
     ("reports-dir-escapes-absolute", edit("dir: reports", "dir: /abs"), {},
@@ -71,8 +71,8 @@ BROKEN: list[tuple[str, str | bytes, dict[str, str], str]] = [
                               "drift: [10, 15, 30, 50]"), {},
      ":26: thresholds.drift: must be a mapping, got a list"),
     ("alias-bomb", BOMB, {},
-     ":38: github.labels[4][0]: YAML aliases expand to more than 10000 nodes (an alias "
-     "bomb?); a spec needs far fewer"),
+     (":38: github.labels[4][0]: YAML aliases expand to more than 10000 nodes (an alias "
+     "bomb?); a spec needs far fewer")),
     ("recursive-alias", MINIMAL + "github:\n  labels: &x [a, *x]\n", {},
      ":33: github.labels[1]: recursive YAML alias (an alias inside its own anchor)"),
     ("python-tag", edit("days: 7", "days: !!python/object/apply:os.system [true]"), {},
@@ -82,8 +82,8 @@ BROKEN: list[tuple[str, str | bytes, dict[str, str], str]] = [
     ("secret-not-echoed", edit("url: ${PROMETHEUS_URL:-http://127.0.0.1:9090}\n",
                                "url: http://127.0.0.1:9090\n  auth: {type: bearer, "
                                "token: 1234567}\n"), {},
-     ":11: source.auth.token: must be a string, got integer (quote it, or better: use ${VAR} "
-     "from a secret)"),
+     (":11: source.auth.token: must be a string, got integer (quote it, or better: use ${VAR} "
+     "from a secret)")),
 ]
 
 
