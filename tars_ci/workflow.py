@@ -211,6 +211,15 @@ def _header(spec_path: str) -> str:
             f"`tars-ci workflow --check`).\n")
 
 
+def _setup_steps(target: Target) -> str:
+    return _fill(_SETUP_STEPS, {
+        "CHECKOUT": uses("actions/checkout"),
+        "SETUP_PYTHON": uses("actions/setup-python"),
+        "PYTHON": _q(target.spec.github.python_version),
+        "REQUIREMENT": _q(target.requirement),
+    })
+
+
 def stabilization_workflow(target: Target) -> str:
     """The scheduled workflow of ``target`` (call :func:`check_spec` first)."""
     spec = target.spec
@@ -232,10 +241,7 @@ def stabilization_workflow(target: Target) -> str:
         "CRON": _q(cron(spec)),
         "DAYS": str(days),
         "OPTIONS": ", ".join(_q(o) for o in ["all", *map(str, range(days + 1))]),
-        "CHECKOUT": uses("actions/checkout"),
-        "SETUP_PYTHON": uses("actions/setup-python"),
-        "PYTHON": _q(spec.github.python_version),
-        "REQUIREMENT": _q(target.requirement),
+        "SETUP_STEPS": _setup_steps(target),
         "SPEC": _q(target.spec_path),
         "TOKEN_SECRET": TOKEN_SECRET,
         "ENVIRONMENT": ENVIRONMENT,
@@ -249,10 +255,7 @@ def check_workflow(target: Target) -> str:
     or the scheduled workflow disagrees with it."""
     return _fill(_CHECK, {
         "HEADER": _header(target.spec_path),
-        "CHECKOUT": uses("actions/checkout"),
-        "SETUP_PYTHON": uses("actions/setup-python"),
-        "PYTHON": _q(target.spec.github.python_version),
-        "REQUIREMENT": _q(target.requirement),
+        "SETUP_STEPS": _setup_steps(target),
         "SPEC": _q(target.spec_path),
     })
 
@@ -388,19 +391,7 @@ jobs:
       rollback: ${{ steps.run.outputs.rollback }}
       days_processed: ${{ steps.run.outputs.days_processed }}
     steps:
-      - name: Check out
-        uses: @CHECKOUT@
-        with:
-          persist-credentials: false
-      - name: Set up Python
-        uses: @SETUP_PYTHON@
-        with:
-          python-version: @PYTHON@
-      - name: Install tars-ci
-        env:
-          TARS_CI_REQUIREMENT: @REQUIREMENT@
-        run: python -m pip install --disable-pip-version-check "$TARS_CI_REQUIREMENT"
-      - name: Run the stabilization program
+@SETUP_STEPS@      - name: Run the stabilization program
         id: run
         env:
           TARS_SPEC: @SPEC@
@@ -416,6 +407,22 @@ jobs:
           if [ "$FORCE" = true ]; then args+=(--force); fi
           if [ "$DRY_RUN" = true ]; then args+=(--dry-run); fi
           tars-ci "${args[@]}"
+"""
+
+# Checkout (no credentials left behind), Python, tars-ci: the first steps of every job.
+_SETUP_STEPS = """\
+      - name: Check out
+        uses: @CHECKOUT@
+        with:
+          persist-credentials: false
+      - name: Set up Python
+        uses: @SETUP_PYTHON@
+        with:
+          python-version: @PYTHON@
+      - name: Install tars-ci
+        env:
+          TARS_CI_REQUIREMENT: @REQUIREMENT@
+        run: python -m pip install --disable-pip-version-check "$TARS_CI_REQUIREMENT"
 """
 
 _CHECK = """\
@@ -439,19 +446,7 @@ jobs:
     permissions:
       contents: read  # read the spec and the workflows
     steps:
-      - name: Check out
-        uses: @CHECKOUT@
-        with:
-          persist-credentials: false
-      - name: Set up Python
-        uses: @SETUP_PYTHON@
-        with:
-          python-version: @PYTHON@
-      - name: Install tars-ci
-        env:
-          TARS_CI_REQUIREMENT: @REQUIREMENT@
-        run: python -m pip install --disable-pip-version-check "$TARS_CI_REQUIREMENT"
-      - name: The workflow matches the spec
+@SETUP_STEPS@      - name: The workflow matches the spec
         env:
           TARS_SPEC: @SPEC@
         run: tars-ci workflow --check --spec "$TARS_SPEC"

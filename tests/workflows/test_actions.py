@@ -3,6 +3,7 @@ layout), with exact expected text."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from tars_ci.reports.actions import (
     format_outputs,
 )
 from tars_ci.reports.jsonio import write_json, write_text
+from tars_ci.reports.markdown import escape
 from tars_ci.reports.paths import ReleasePaths
 from tars_ci.spec import load_spec
 from tars_ci.spec.model import Spec
@@ -107,7 +109,7 @@ def test_summary_of_a_catch_up_run(spec: Spec, paths: ReleasePaths) -> None:
     three_days(paths)
     report = build(spec, paths, [3, 2])
     assert report.summary == "\n".join([
-        "## tars-ci · checkout\\-api v2.4.0",
+        f"## tars-ci · {escape('checkout-api v2.4.0')}",
         "",
         "Processed in this run: day 2, day 3.",
         "",
@@ -125,21 +127,26 @@ def test_summary_of_a_catch_up_run(spec: Spec, paths: ReleasePaths) -> None:
         "",
         "| Priority | Finding | Severity | Value | Baseline | Drift |",
         "|---|---|---|---:|---:|---:|",
-        (f"| P0 | Availability 98.7% is in the P0 band | critical | {pct(98.7)} | {pct(99.95)} "
-        "| -1.2% |"),
-        (f"| P1 | Error rate \\| @\u200boncall &lt;b&gt;x&lt;/b&gt;, 3:1 | high | {pct(2.4)} | "
-        f"{pct(0.05)} | +4700.0% |"),
-        (f"| P2 | p95 latency \\+22.0% vs GA baseline | medium | {ms(170.8)} | {ms(140.0)} "
-        "| +22.0% |"),
-        (f"| P3 | CPU utilisation \\+11.0% vs GA baseline | low | {pct(55.5)} | {pct(50.0)} "
-        "| +11.0% |"),
+        (f"| P0 | {escape(DAY3_FINDINGS[1]['title'])} | critical | {pct(98.7)} | "
+         f"{pct(99.95)} | -1.2% |"),
+        (f"| P1 | {escape(DAY3_FINDINGS[3]['title'])} | high | {pct(2.4)} | "
+         f"{pct(0.05)} | +4700.0% |"),
+        (f"| P2 | {escape(DAY3_FINDINGS[0]['title'])} | medium | {ms(170.8)} | {ms(140.0)} "
+         "| +22.0% |"),
+        (f"| P3 | {escape(DAY3_FINDINGS[2]['title'])} | low | {pct(55.5)} | {pct(50.0)} "
+         "| +11.0% |"),
         "",
         "### Rollback recommended on day 3",
         "",
-        "- Availability 98.7% &lt; 99.0%",
-        "- Error rate 2.4% &gt; 2%",
+        f"- {escape(ROLLBACK['reasons'][0])}",
+        f"- {escape(ROLLBACK['reasons'][1])}",
         "",
     ])
+    # The hostile title is inert: no raw HTML, no mention, its pipe does not split the row.
+    row = next(ln for ln in report.summary.splitlines() if ln.startswith("| P1 |"))
+    assert "<b>" not in row
+    assert "@oncall" not in row
+    assert len(re.findall(r"(?<!\\)\|", row)) == 7
 
 
 def test_annotations_of_the_newest_processed_day(spec: Spec, paths: ReleasePaths) -> None:
@@ -206,7 +213,7 @@ def test_program_complete_run_reports_and_writes_nothing(spec: Spec,
 
 def test_before_anything_is_recorded(spec: Spec, paths: ReleasePaths) -> None:
     report = build(spec, paths, [])
-    assert report.summary == ("## tars-ci · checkout\\-api v2.4.0\n\n"
+    assert report.summary == (f"## tars-ci · {escape('checkout-api v2.4.0')}\n\n"
                               "Nothing due: every day that has closed is already recorded.\n\n"
                               "No day is recorded yet.\n")
     assert dict(report.outputs) == {
