@@ -30,7 +30,9 @@ from tars_ci.analysis.series import clip, stack, window_slice
 from tars_ci.analysis.slo import SloDay, ratio_day, threshold_day
 from tars_ci.errors import ReportError
 from tars_ci.reports import documents
-from tars_ci.reports.history import load_anomalies, load_day, load_ga, load_history
+from tars_ci.reports.history import (as_recorded, load_anomalies, load_day, load_ga,
+                                     load_history)
+from tars_ci.reports.jsonio import normalise
 from tars_ci.reports.jsonio import write_json, write_text
 from tars_ci.reports.paths import ReleasePaths
 from tars_ci.sources.interface import Query, QueryResult, Source, window_grid
@@ -195,8 +197,9 @@ def run_program(spec: Spec, source: Source, reports_dir: Path, options: RunOptio
     episodes = detect_anomalies(spec, data)
 
     ga = load_ga(paths) if 0 not in {w.day for w in due} else None
-    baseline = (ga.measurements if ga is not None
-                else measure_day(spec, data, day_window(release.ga_time, 0)))
+    baseline = (ga.measurements if ga is not None else
+                {k: as_recorded(m) for k, m in
+                 measure_day(spec, data, day_window(release.ga_time, 0)).items()})
     states: dict[int, DayState] = {}
     for day in sorted(d for d in recorded if d > 0):
         rec = load_day(paths, day)
@@ -236,7 +239,8 @@ def _process_day(spec: Spec, data: ProgramData, window: DayWindow,
     n_episodes = bad_episodes_on(spec, episodes, window)
     health = health_score(window.day, spec.kpis, comparisons, n_episodes,
                           spec.thresholds.health, bands=spec.priorities.bands)
-    state = DayState(window.day, health.score, comparisons)
+    state = DayState(window.day, as_recorded_score(health.score),
+                     {k: as_recorded(c) for k, c in comparisons.items()})
     history = [states[d] for d in sorted(states) if d < window.day] + [state]
     rollback = recommend(history, spec)
     plan = mitigation_plan(findings, spec)
@@ -268,6 +272,11 @@ def finish_program(spec: Spec, reports_dir: Path,
 
     _finish(spec, paths, write)
     return written
+
+
+def as_recorded_score(score: float) -> float:
+    """A health score as the history stores it."""
+    return float(normalise(float(score)))
 
 
 def _finish(spec: Spec, paths: ReleasePaths, write: WriteFn) -> bool:

@@ -62,9 +62,9 @@ def run_stage(name: str, args: argparse.Namespace, env: Mapping[str, str],
     days = frozenset({0}) if name == "baseline" else frozenset({day}) if needs_day else None
     source = common.open_spec_source(spec, spec_dir)
     try:
+        # a stage re-derives its own report from every closed day; it writes nothing else
         result = run_program(spec, source, reports, RunOptions(
-            now=now, force=args.force or days is not None, days=days,
-            artifacts=frozenset({artifact})))
+            now=now, force=True, days=days, artifacts=frozenset({artifact})))
     finally:
         source.close()
     if days is not None and not days <= set(result.days_processed):

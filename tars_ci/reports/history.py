@@ -16,7 +16,7 @@ from tars_ci.analysis.priority import Finding
 from tars_ci.analysis.rollback import Rollback
 from tars_ci.analysis.slo import SloDay
 from tars_ci.errors import ReportError
-from tars_ci.reports.jsonio import SCHEMA_VERSION, read_json
+from tars_ci.reports.jsonio import SCHEMA_VERSION, normalise, read_json
 from tars_ci.reports.paths import ReleasePaths
 
 T = TypeVar("T")
@@ -67,6 +67,16 @@ def record(cls: type[T], data: Any, where: str, **fixed: Any) -> T:
         else:
             raise ReportError(f"{where}: missing field {name!r}")
     return cls(**values)
+
+
+def as_recorded(value: T) -> T:
+    """``value`` (a NamedTuple) exactly as it reads back from the JSON history.
+
+    Floats in the history are rounded (see jsonio); using the rounded values for records
+    computed in the same run makes a catch-up run and day-by-day runs write the same bytes.
+    """
+    data = normalise(value)
+    return record(type(value), data, type(value).__name__)
 
 
 def _load(path: Any) -> dict[str, Any]:

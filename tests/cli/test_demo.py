@@ -1,0 +1,91 @@
+"""`tars-ci demo`: the whole program on the bundled data (issue 2 acceptance)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tars_ci.cli import main
+
+RELEASE = "checkout-api-v2-4-0"
+EXPECTED_FILES = {
+    "ga_kpis/ga_kpi_summary.json",
+    *(f"stability/day_{d:02d}_summary.json" for d in range(1, 8)),
+    *(f"health/day_{d:02d}_HEALTH.json" for d in range(1, 8)),
+    "anomalies/anomaly_events.json",
+    "regression/regression_summary.json",
+    "output/GA_7DAY_RETROSPECTIVE.md",
+    "output/GA_7DAY_RETROSPECTIVE.json",
+}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    assert main(["demo", "--out", str(out), "-q"]) == 0
+    return out / RELEASE
+
+
+def files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file()}
+
+
+def test_demo_writes_the_whole_tree_in_the_runbook_layout(demo: Path):
+    assert set(files(demo)) == EXPECTED_FILES
+
+
+def test_two_demo_runs_are_byte_identical(demo: Path, tmp_path: Path):
+    assert main(["demo", "--out", str(tmp_path), "-q"]) == 0
+    assert files(tmp_path / RELEASE) == files(demo)
+
+
+def test_every_json_is_canonical_and_versioned(demo: Path):
+    for name, data in files(demo).items():
+        if name.endswith(".json"):
+            text = data.decode()
+            doc = json.loads(text)
+            assert doc["schema_version"] == 1, name
+            assert text == json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_retrospective_tells_the_seeds_story(demo: Path):
+    retro = json.loads((demo / "output/GA_7DAY_RETROSPECTIVE.json").read_text())
+    improve = {i["kpi"]: i for i in retro["what_could_be_improved"]}
+    assert (improve["p99_latency_ms"]["severity"], improve["p99_latency_ms"]["day"]) == ("high", 2)
+    assert (improve["error_rate"]["severity"], improve["error_rate"]["day"]) == ("medium", 4)
+    assert "cpu_percent" in {d["kpi"] for d in retro["unexpected_drifts"]}
+    wins = {w["title"]: w for w in retro["what_went_well"]}
+    assert wins["availability SLO met"]["achievement_percent"] == pytest.approx(100.04, abs=0.02)
+    assert retro["cost"]["average_daily"] == pytest.approx(336, abs=3)
+    assert retro["cost"]["change_percent"] == pytest.approx(12, abs=1)
+    assert set(retro["action_items"]) == {"P0", "P1", "P2", "P3"}
+    assert [i["kpi"] for i in retro["action_items"]["P1"]] == ["p99_latency_ms"]
+    assert retro["final_recommendation"]["decision"] == "monitor"
+
+
+def test_retrospective_markdown_sections_and_checklists(demo: Path):
+    md = (demo / "output/GA_7DAY_RETROSPECTIVE.md").read_text()
+    for heading in ("## Executive summary", "## What went well", "## What could be improved",
+                    "## Unexpected drifts", "## Cost analysis", "## SLO compliance",
+                    "## Top", "## Action items", "### P0", "### P1", "### P2", "### P3"):
+        assert heading in md, heading
+    assert re.search(r"^\| p99 latency \| high \| P1 \| 2 \|", md, re.M)
+    assert re.search(r"^\| Error rate \| medium \| P2 \| 4 \|", md, re.M)
+    assert re.search(r"^- \[ \] p99 latency \+3\d\.\d% vs GA baseline", md, re.M)
+    assert "```mermaid\nxychart-beta" in md
+    assert "$336" in md
+
+
+def test_demo_runs_from_any_directory_as_an_installed_command(tmp_path: Path):
+    proc = subprocess.run([sys.executable, "-m", "tars_ci", "demo", "--out", "out"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert re.search(r"^\s+2\s+\d+\.\d\s+\w+\s+monitor\s+0\s+1\s", proc.stdout, re.M)
+    assert (tmp_path / "out" / RELEASE / "output" / "GA_7DAY_RETROSPECTIVE.md").is_file()
