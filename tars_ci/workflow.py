@@ -247,6 +247,7 @@ def stabilization_workflow(target: Target) -> str:
         "ENVIRONMENT": ENVIRONMENT,
         "SPEC_ENV": env_lines,
         "UNSET": unset,
+        "GIT_AUTH": GIT_AUTH,
     })
 
 
@@ -402,11 +403,24 @@ jobs:
           # trigger other workflows; GITHUB_TOKEN's events do not.
           GITHUB_TOKEN: ${{ secrets.@TOKEN_SECRET@ || github.token }}
 @SPEC_ENV@        run: |
-@UNSET@          args=(run --spec "$TARS_SPEC" --publish)
+@UNSET@@GIT_AUTH@          args=(run --spec "$TARS_SPEC" --publish)
           if [ -n "$DAY" ] && [ "$DAY" != all ]; then args+=(--day "$DAY"); fi
           if [ "$FORCE" = true ]; then args+=(--force); fi
           if [ "$DRY_RUN" = true ]; then args+=(--dry-run); fi
           tars-ci "${args[@]}"
+"""
+
+#: Shell lines that let git push with $GITHUB_TOKEN for the tars-ci process only: the
+#: checkout leaves no credentials in .git/config (so the install step cannot read them), and
+#: the token may be TARS_CI_TOKEN rather than the checkout's. Git reads the header from
+#: GIT_CONFIG_* variables, so it is never on disk nor on a command line.
+GIT_AUTH = """\
+          # git authenticates with $GITHUB_TOKEN for this step only (nothing on disk).
+          basic="$(printf 'x-access-token:%s' "$GITHUB_TOKEN" | base64 -w0)"
+          echo "::add-mask::$basic"
+          export GIT_CONFIG_COUNT=1
+          export GIT_CONFIG_KEY_0="http.$GITHUB_SERVER_URL/.extraheader"
+          export GIT_CONFIG_VALUE_0="AUTHORIZATION: basic $basic"
 """
 
 # Checkout (no credentials left behind), Python, tars-ci: the first steps of every job.

@@ -4,6 +4,7 @@ mapped to the spec's variables, the token fallback, job outputs, and no shell in
 
 from __future__ import annotations
 
+import base64
 import os
 import stat
 import sys
@@ -21,7 +22,8 @@ REUSABLE = (ROOT / ".github" / "workflows" / "tars-ci.yml").read_text("utf-8")
 FAKE_TARS_CI = """#!/usr/bin/env bash
 # Stand-in for tars-ci: records its arguments and environment, writes outputs like the real one.
 printf '%s\\n' "$@" > "$SHIM_DIR/args"
-for name in PROMETHEUS_URL PROMETHEUS_TOKEN GITHUB_TOKEN; do
+for name in PROMETHEUS_URL PROMETHEUS_TOKEN GITHUB_TOKEN GIT_CONFIG_COUNT GIT_CONFIG_KEY_0 \\
+    GIT_CONFIG_VALUE_0; do
   if [ -n "${!name+set}" ]; then echo "$name=${!name}"; else echo "$name=<unset>"; fi
 done > "$SHIM_DIR/env"
 pwd > "$SHIM_DIR/cwd"
@@ -61,6 +63,7 @@ def run(shims: Path, workflow: str, *, event: str = "schedule",
         workflow, "stabilization", workspace=workspace, runner_temp=shims.parent / "runner",
         event_name=event, inputs=inputs or {}, secrets=secrets or {},
         github={"repository": "acme/checkout", "ref": "refs/heads/main",
+                "server_url": "https://github.com",
                 "token": "ghs_automatic", "api_url": "http://127.0.0.1:9"},
         base_env={"PATH": f"{shims}{os.pathsep}{os.environ['PATH']}", "SHIM_DIR": str(shims),
                   "FAKE_EXIT": str(fake_exit)})
@@ -77,11 +80,16 @@ def test_a_scheduled_run(shims: Path) -> None:
     assert recorded(shims, "pip") == ["install", "--disable-pip-version-check",
                                       "tars-ci==0.1.0"]
     assert recorded(shims, "args") == ["run", "--spec", "config/tars.yaml", "--publish"]
-    assert recorded(shims, "env") == ["PROMETHEUS_URL=<unset>", "PROMETHEUS_TOKEN=<unset>",
-                                      "GITHUB_TOKEN=ghs_automatic"]
+    basic = base64.b64encode(b"x-access-token:ghs_automatic").decode()
+    assert recorded(shims, "env") == [
+        "PROMETHEUS_URL=<unset>", "PROMETHEUS_TOKEN=<unset>", "GITHUB_TOKEN=ghs_automatic",
+        "GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=http.https://github.com/.extraheader",
+        f"GIT_CONFIG_VALUE_0=AUTHORIZATION: basic {basic}"]
     assert recorded(shims, "cwd") == [str(shims.parent / "workspace")]
     run_step = job.step("Run the stabilization program")
-    assert run_step.stdout == "::warning title=P2 day 1%3A x::recorded\n"
+    # The encoded token is masked before anything else is printed.
+    assert run_step.stdout == (f"::add-mask::{basic}\n"
+                               "::warning title=P2 day 1%3A x::recorded\n")
     assert job.summary == "## summary\n"
     assert job.outputs == {"health_score": "88.5", "rollback": "monitor",
                            "days_processed": "[1]"}
@@ -94,8 +102,10 @@ def test_a_manual_dispatch_with_every_input(shims: Path) -> None:
     assert job.succeeded
     assert recorded(shims, "args") == ["run", "--spec", "config/tars.yaml", "--publish",
                                        "--day", "3", "--force", "--dry-run"]
-    assert recorded(shims, "env") == ["PROMETHEUS_URL=http://prom:9090",
-                                      "PROMETHEUS_TOKEN=<unset>", "GITHUB_TOKEN=ghp_pat"]
+    basic = base64.b64encode(b"x-access-token:ghp_pat").decode()
+    assert recorded(shims, "env")[:3] == ["PROMETHEUS_URL=http://prom:9090",
+                                          "PROMETHEUS_TOKEN=<unset>", "GITHUB_TOKEN=ghp_pat"]
+    assert recorded(shims, "env")[5] == f"GIT_CONFIG_VALUE_0=AUTHORIZATION: basic {basic}"
 
 
 def test_dispatch_defaults_process_every_due_day(shims: Path) -> None:
@@ -121,8 +131,9 @@ def test_the_reusable_workflow_passes_inputs_as_data(shims: Path) -> None:
     assert job.succeeded
     assert recorded(shims, "args") == ["run", "--spec", "ops/my spec.yaml; touch pwned3",
                                        "--publish", "--day", hostile, "--dry-run"]
-    assert recorded(shims, "env") == ["PROMETHEUS_URL=<unset>", "PROMETHEUS_TOKEN=s3cret",
-                                      "GITHUB_TOKEN=ghs_automatic"]
+    assert recorded(shims, "env")[:5] == [
+        "PROMETHEUS_URL=<unset>", "PROMETHEUS_TOKEN=s3cret", "GITHUB_TOKEN=ghs_automatic",
+        "GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=http.https://github.com/.extraheader"]
     assert not list((shims.parent / "workspace").glob("pwned*"))
     assert job.outputs == {"health_score": "88.5", "rollback": "monitor",
                            "days_processed": "[1]"}
