@@ -1,0 +1,156 @@
+"""``tars-ci publish``: commit the reports history, sync P0/P1 issues, open the retro PR.
+
+Reads the token from ``GITHUB_TOKEN`` (or ``GH_TOKEN``), the repository from ``--repo`` or
+``GITHUB_REPOSITORY``, the API URL from ``--api-url``, the spec, or ``GITHUB_API_URL`` (GitHub
+Enterprise: ``https://HOST/api/v3``). ``--dry-run`` prints the plan and changes nothing.
+Exit 0 when every step succeeded, 5 when a git or GitHub write failed, 2 on bad usage.
+
+``TARS_CI_FAST_LOOPBACK=1`` removes request pacing and shortens the lock and push waits, for
+tests against a local emulator; it is refused unless the API URL is a loopback address.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from tars_ci.cli import EXIT_OK, EXIT_PUBLISH, add_spec_argument
+from tars_ci.errors import UsageError
+
+if TYPE_CHECKING:
+    from tars_ci.github.client import GitHubClient
+    from tars_ci.github.publish import PublishOptions
+    from tars_ci.spec.model import Spec
+
+DEFAULT_API = "https://api.github.com"
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``publish``."""
+    add_spec_argument(parser)
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print the plan (commit, issues, PR) and change nothing")
+    parser.add_argument("--repo", metavar="OWNER/NAME",
+                        help="GitHub repository (default: $GITHUB_REPOSITORY)")
+    parser.add_argument("--api-url", metavar="URL",
+                        help="REST API base URL (default: the spec's github.api_url, else "
+                             "$GITHUB_API_URL, else https://api.github.com)")
+    parser.add_argument("--days", metavar="N,N,…",
+                        help="days processed by this run, for the commit message "
+                             "(default: the days of the changed report files)")
+    parser.add_argument("--json", metavar="FILE",
+                        help="also write the plan as JSON to FILE ('-' for stdout)")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log every GitHub request (tokens are masked)")
+
+
+def api_url_for(spec: Spec, env: Mapping[str, str], flag: str | None = None) -> str:
+    """The API URL: flag, then the spec (when not the default), then $GITHUB_API_URL."""
+    if flag:
+        return flag
+    if spec.github.api_url and spec.github.api_url.rstrip("/") != DEFAULT_API:
+        return spec.github.api_url
+    return env.get("GITHUB_API_URL") or spec.github.api_url or DEFAULT_API
+
+
+def fast_loopback(env: Mapping[str, str], api_url: str) -> bool:
+    """Whether test pacing is asked for (and allowed: loopback API only)."""
+    if env.get("TARS_CI_FAST_LOOPBACK", "") not in ("1", "true", "yes"):
+        return False
+    if urlsplit(api_url).hostname not in LOOPBACK:
+        raise UsageError("TARS_CI_FAST_LOOPBACK is only allowed with a loopback API URL "
+                         f"(got {api_url}); GitHub's write pacing stays on")
+    return True
+
+
+def client_from_env(spec: Spec, env: Mapping[str, str], *, repo: str | None = None,
+                    api_url: str | None = None) -> GitHubClient | None:
+    """The GitHub client the environment allows (None without a token or repository)."""
+    from tars_ci.github.client import GitHubClient, Pacing, RetryPolicy
+
+    token = env.get("GITHUB_TOKEN") or env.get("GH_TOKEN") or ""
+    repository = repo or env.get("GITHUB_REPOSITORY") or ""
+    if not token or not repository:
+        return None
+    url = api_url_for(spec, env, api_url)
+    fast = fast_loopback(env, url)
+    pacing = Pacing(0.0, 0.0, spec.github.max_writes) if fast else \
+        Pacing(max_writes=spec.github.max_writes)
+    policy = RetryPolicy(backoff=0.1, secondary_wait=1.0) if fast else RetryPolicy()
+    return GitHubClient(token, repository, api_url=url, policy=policy, pacing=pacing)
+
+
+def options_from_env(env: Mapping[str, str], api_url: str) -> PublishOptions:
+    """Publish options (short waits under TARS_CI_FAST_LOOPBACK)."""
+    from tars_ci.github.lock import LockSettings
+    from tars_ci.github.publish import PublishOptions
+
+    if fast_loopback(env, api_url):
+        return PublishOptions(push_backoff=0.1, locking=LockSettings(wait=120.0, poll=0.1))
+    return PublishOptions()
+
+
+def _logging(verbose: bool, secrets: list[str]) -> None:
+    from tars_ci.github.redaction import Redactor
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(Redactor(secrets).log_filter())
+    handler.set_name("tars-ci-publish")
+    for name, level in (("tars_ci", logging.DEBUG if verbose else logging.INFO),
+                        ("github", logging.DEBUG if verbose else logging.WARNING)):
+        logger = logging.getLogger(name)
+        for old in [h for h in logger.handlers if h.get_name() == "tars-ci-publish"]:
+            logger.removeHandler(old)  # a second run in the same process (tests)
+        logger.setLevel(level)
+        logger.addHandler(handler)
+        logger.propagate = False
+
+
+def _days(text: str | None) -> list[int] | None:
+    if not text:
+        return None
+    try:
+        return sorted({int(x) for x in text.replace(" ", "").split(",") if x})
+    except ValueError as exc:
+        raise UsageError(f"--days must list day numbers like 1,2,3; got {text!r}") from exc
+
+
+def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    """Publish (or plan) the spec's release."""
+    from tars_ci.github.git import Git
+    from tars_ci.github.plan import render_json, render_text
+    from tars_ci.github.publish import publish
+    from tars_ci.github.redaction import Redactor
+    from tars_ci.spec import load_spec
+
+    token = env.get("GITHUB_TOKEN") or env.get("GH_TOKEN") or ""
+    redact = Redactor([token])
+    _logging(args.verbose, [token])
+    spec = load_spec(args.spec, env)
+    spec_dir = Path(args.spec).resolve().parent
+    top = Git(spec_dir).run("rev-parse", "--show-toplevel")
+    repo_root = Path(top)
+    release_dir = (spec_dir / spec.reports.dir / spec.release.release_slug).resolve()
+    api_url = api_url_for(spec, env, args.api_url)
+    client = client_from_env(spec, env, repo=args.repo, api_url=api_url)
+    if client is None and not args.dry_run:
+        raise UsageError("publishing needs GITHUB_TOKEN (or GH_TOKEN) and the repository "
+                         "(--repo or GITHUB_REPOSITORY)")
+    result = publish(spec, repo_root, release_dir, _days(args.days), github=client,
+                     dry_run=args.dry_run, options=options_from_env(env, api_url),
+                     repository=args.repo or env.get("GITHUB_REPOSITORY", ""))
+    sys.stdout.write(redact(render_text(result.plan)))
+    if args.json == "-":
+        sys.stdout.write(redact(render_json(result.plan)))
+    elif args.json:
+        Path(args.json).write_text(redact(render_json(result.plan)), encoding="utf-8")
+    for error in result.errors:
+        print(f"error: {redact(error)}", file=sys.stderr)
+    return EXIT_OK if result.ok else EXIT_PUBLISH

@@ -1,0 +1,488 @@
+"""The emulator's repository state and the behaviour of each emulated operation.
+
+Issues and pull requests share one number sequence (as on GitHub) and a pull request is also
+an issue: it appears in the issues list with a ``pull_request`` key. Branch refs come from a
+real bare git repository when one is given (the same one the client pushes to), otherwise from
+an in-memory map. Handlers return :class:`Reply`; the server adds pagination, faults and
+schema validation. The server holds :attr:`EmulatorState.lock` around every handler.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+from datetime import datetime, timezone
+from typing import Any, NamedTuple
+from urllib.parse import unquote
+
+from tests.github_emulator import documents as D
+
+ZERO = "0" * 40
+
+
+class Reply(NamedTuple):
+    """A handler's answer; ``paginate`` asks the server to page a list body."""
+
+    status: int
+    body: Any = None
+    headers: dict[str, str] | None = None
+    paginate: bool = False
+
+
+def now() -> str:
+    """The current time as GitHub writes it."""
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _labels_of(body: Any) -> list[str]:
+    """Label names from any of the request shapes GitHub accepts."""
+    if isinstance(body, dict):
+        body = body.get("labels", [])
+    if isinstance(body, str):
+        return [body]
+    return [x["name"] if isinstance(x, dict) else str(x) for x in body or []]
+
+
+class Repo:
+    """One emulated repository."""
+
+    def __init__(self, owner: str, name: str, repo_id: int, default_branch: str,
+                 git_dir: str | None) -> None:
+        self.owner, self.name, self.id = owner, name, repo_id
+        self.default_branch = default_branch
+        self.git_dir = git_dir
+        self.created = now()
+        self.issues: dict[int, dict[str, Any]] = {}
+        self.labels: dict[str, dict[str, Any]] = {}  # key: lower-cased name
+        self.refs: dict[str, str] = {}  # used when there is no git_dir
+        self.next_number = 1
+
+    # ------------------------------------------------------------------ git refs
+    def _git(self, *args: str) -> subprocess.CompletedProcess[str]:
+        assert self.git_dir is not None
+        return subprocess.run(["git", "--git-dir", self.git_dir, *args], capture_output=True,
+                              text=True, check=False)
+
+    def ref_sha(self, ref: str) -> str | None:
+        """The sha ``ref`` (``refs/heads/x``) points to, or None."""
+        if self.git_dir is None:
+            return self.refs.get(ref)
+        out = self._git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+        return out.stdout.strip() or None
+
+    def object_exists(self, sha: str) -> bool:
+        """Whether a commit exists."""
+        if self.git_dir is None:
+            return sha in self.refs.values() or len(sha) == 40
+        return self._git("cat-file", "-e", f"{sha}^{{commit}}").returncode == 0
+
+    def is_ancestor(self, old: str, new: str) -> bool:
+        """Whether ``old`` is an ancestor of ``new`` (a fast-forward)."""
+        if self.git_dir is None:
+            return True
+        return self._git("merge-base", "--is-ancestor", old, new).returncode == 0
+
+    def set_ref(self, ref: str, sha: str | None, old: str | None) -> bool:
+        """Compare-and-swap a ref (``old`` ZERO means must not exist); False when it moved."""
+        if self.git_dir is None:
+            current = self.refs.get(ref)
+            if (current or ZERO) != (old or ZERO) and old is not None:
+                return False
+            if sha is None:
+                self.refs.pop(ref, None)
+            else:
+                self.refs[ref] = sha
+            return True
+        if sha is None:
+            args = ["update-ref", "-d", ref] + ([old] if old else [])
+        else:
+            args = ["update-ref", ref, sha] + ([old] if old else [])
+        return self._git(*args).returncode == 0
+
+
+class EmulatorState:
+    """All repositories, users and counters of one emulator."""
+
+    def __init__(self, urls: D.Urls) -> None:
+        self.urls = urls
+        self.lock = threading.RLock()
+        self.repos: dict[str, Repo] = {}
+        self.tokens: dict[str, str] = {}
+        self.default_login = "tars-ci-bot"
+        self.users: dict[str, int] = {"tars-ci-bot": 41898282}
+        self.next_id = 1000
+
+    def _id(self) -> int:
+        self.next_id += 1
+        return self.next_id
+
+    def add_repo(self, full_name: str, default_branch: str = "main",
+                 git_dir: str | None = None) -> Repo:
+        """Create (or return) a repository."""
+        owner, name = full_name.split("/", 1)
+        if full_name not in self.repos:
+            self.repos[full_name] = Repo(owner, name, self._id(), default_branch, git_dir)
+            self.users.setdefault(owner, 1)
+        return self.repos[full_name]
+
+    def login_for(self, authorization: str | None) -> str | None:
+        """The user a request authenticates as (None when anonymous)."""
+        if not authorization:
+            return None
+        token = authorization.split(" ", 1)[-1]
+        login = self.tokens.get(token, self.default_login)
+        self.users.setdefault(login, self._id())
+        return login
+
+    # ------------------------------------------------------------------ documents
+    def _label_docs(self, repo: Repo, names: list[str]) -> list[dict[str, Any]]:
+        return [D.label(self.urls, repo.owner, repo.name, repo.labels[n.lower()])
+                for n in names if n.lower() in repo.labels]
+
+    def issue_doc(self, repo: Repo, it: dict[str, Any]) -> dict[str, Any]:
+        """The issue document of an issue (or of a pull request seen as an issue)."""
+        return D.issue(self.urls, repo.owner, repo.name, it, self._label_docs(repo, it["labels"]),
+                       self.users)
+
+    def pull_doc(self, repo: Repo, it: dict[str, Any], full: bool = True) -> dict[str, Any]:
+        """The pull-request document."""
+        repo_doc = D.repository(self.urls, repo.owner, repo.name, repo.id, repo.default_branch,
+                                repo.created)
+        return D.pull(self.urls, repo.owner, repo.name, it, self._label_docs(repo, it["labels"]),
+                      self.users, repo_doc, full)
+
+    def _ensure_labels(self, repo: Repo, names: list[str]) -> list[str]:
+        """GitHub creates unknown labels named on an issue (default colour); canonical names."""
+        out = []
+        for n in names:
+            key = n.lower()
+            if key not in repo.labels:
+                repo.labels[key] = {"id": self._id(), "name": n, "color": "ededed",
+                                    "description": None}
+            if repo.labels[key]["name"] not in out:
+                out.append(repo.labels[key]["name"])
+        return out
+
+    def _new_item(self, repo: Repo, login: str, title: str, body: str | None,
+                  labels: list[str], assignees: list[str]) -> dict[str, Any]:
+        stamp = now()
+        it: dict[str, Any] = {
+            "id": self._id(), "number": repo.next_number, "title": title, "body": body,
+            "state": "open", "state_reason": None, "user": login,
+            "labels": self._ensure_labels(repo, labels), "assignees": list(assignees),
+            "comments": [], "created_at": stamp, "updated_at": stamp, "closed_at": None,
+            "pull": None,
+        }
+        for a in assignees:
+            self.users.setdefault(a, self._id())
+        repo.issues[repo.next_number] = it
+        repo.next_number += 1
+        return it
+
+    # ------------------------------------------------------------------ repos, rate limit
+    def get_repo(self, repo: Repo, **_: Any) -> Reply:
+        """GET /repos/{owner}/{repo}."""
+        return Reply(200, D.repository(self.urls, repo.owner, repo.name, repo.id,
+                                       repo.default_branch, repo.created, full=True))
+
+    # ------------------------------------------------------------------ issues
+    def list_issues(self, repo: Repo, query: dict[str, str], **_: Any) -> Reply:
+        """GET /repos/{o}/{r}/issues: state, labels (all must match), sort, direction."""
+        state = query.get("state", "open")
+        wanted = [x.strip().lower() for x in query.get("labels", "").split(",") if x.strip()]
+        items = []
+        for it in repo.issues.values():
+            if state != "all" and it["state"] != state:
+                continue
+            names = {n.lower() for n in it["labels"]}
+            if any(w not in names for w in wanted):
+                continue
+            if query.get("creator") and it["user"] != query["creator"]:
+                continue
+            items.append(it)
+        key = query.get("sort", "created")
+        field = {"created": "created_at", "updated": "updated_at"}.get(key, "created_at")
+        reverse = query.get("direction", "desc") == "desc"
+        items.sort(key=lambda i: (i[field], i["number"]), reverse=reverse)
+        return Reply(200, [self.issue_doc(repo, i) for i in items], paginate=True)
+
+    def _issue(self, repo: Repo, number: str) -> dict[str, Any] | None:
+        return repo.issues.get(int(number)) if number.isdigit() else None
+
+    def create_issue(self, repo: Repo, body: dict[str, Any], login: str, **_: Any) -> Reply:
+        """POST /repos/{o}/{r}/issues."""
+        title = str(body.get("title", ""))
+        if not title.strip():
+            return Reply(422, D.validation_failed("title is missing", "Issue", "missing_field",
+                                                  "title"))
+        if len(body.get("body") or "") > 65536:
+            return Reply(422, D.validation_failed("body is too long (maximum is 65536 "
+                                                  "characters)", "Issue", "custom", "body"))
+        it = self._new_item(repo, login, title, body.get("body"), _labels_of(body),
+                            list(body.get("assignees", [])))
+        doc = self.issue_doc(repo, it)
+        return Reply(201, doc, {"Location": doc["url"]})
+
+    def get_issue(self, repo: Repo, params: dict[str, str], **_: Any) -> Reply:
+        """GET /repos/{o}/{r}/issues/{n}."""
+        it = self._issue(repo, params["issue_number"])
+        if it is None:
+            return Reply(404, D.error("Not Found", 404))
+        return Reply(200, self.issue_doc(repo, it))
+
+    def update_issue(self, repo: Repo, params: dict[str, str], body: dict[str, Any],
+                     **_: Any) -> Reply:
+        """PATCH /repos/{o}/{r}/issues/{n}: title, body, state, state_reason, labels, assignees."""
+        it = self._issue(repo, params["issue_number"])
+        if it is None:
+            return Reply(404, D.error("Not Found", 404))
+        if "title" in body and body["title"] is not None:
+            it["title"] = str(body["title"])
+        if "body" in body:
+            if len(body["body"] or "") > 65536:
+                return Reply(422, D.validation_failed("body is too long", "Issue", "custom",
+                                                      "body"))
+            it["body"] = body["body"]
+        if "labels" in body:
+            it["labels"] = self._ensure_labels(repo, _labels_of(body["labels"]))
+        if "assignees" in body:
+            it["assignees"] = list(body["assignees"])
+        state = body.get("state")
+        if state in ("open", "closed") and state != it["state"]:
+            it["state"] = state
+            if state == "closed":
+                it["closed_at"] = now()
+                it["state_reason"] = body.get("state_reason") or "completed"
+            else:
+                it["closed_at"] = None
+                it["state_reason"] = "reopened"
+        elif state == "closed" and body.get("state_reason"):
+            it["state_reason"] = body["state_reason"]
+        it["updated_at"] = now()
+        return Reply(200, self.issue_doc(repo, it))
+
+    def list_comments(self, repo: Repo, params: dict[str, str], **_: Any) -> Reply:
+        """GET /repos/{o}/{r}/issues/{n}/comments (oldest first)."""
+        it = self._issue(repo, params["issue_number"])
+        if it is None:
+            return Reply(404, D.error("Not Found", 404))
+        return Reply(200, [D.comment(self.urls, repo.owner, repo.name, it["number"], c,
+                                     self.users) for c in it["comments"]], paginate=True)
+
+    def create_comment(self, repo: Repo, params: dict[str, str], body: dict[str, Any],
+                       login: str, **_: Any) -> Reply:
+        """POST /repos/{o}/{r}/issues/{n}/comments."""
+        it = self._issue(repo, params["issue_number"])
+        if it is None:
+            return Reply(404, D.error("Not Found", 404))
+        text = str(body.get("body", ""))
+        if not text or len(text) > 65536:
+            return Reply(422, D.validation_failed("body is missing or too long",
+                                                  "IssueComment", "custom", "body"))
+        c = {"id": self._id(), "body": text, "user": login, "created_at": now()}
+        it["comments"].append(c)
+        it["updated_at"] = c["created_at"]
+        doc = D.comment(self.urls, repo.owner, repo.name, it["number"], c, self.users)
+        return Reply(201, doc, {"Location": doc["url"]})
+
+    def list_issue_labels(self, repo: Repo, params: dict[str, str], **_: Any) -> Reply:
+        """GET /repos/{o}/{r}/issues/{n}/labels."""
+        it = self._issue(repo, params["issue_number"])
+        if it is None:
+            return Reply(404, D.error("Not Found", 404))
+        return Reply(200, self._label_docs(repo, it["labels"]), paginate=True)
+
+    def add_issue_labels(self, repo: Repo, params: dict[str, str], body: Any,
+                         **_: Any) -> Reply:
+        """POST /repos/{o}/{r}/issues/{n}/labels (adds; returns the issue's labels)."""
+        it = self._issue(repo, params["issue_number"])
+        if it is None:
+            return Reply(404, D.error("Not Found", 404))
+        for n in self._ensure_labels(repo, _labels_of(body)):
+            if n.lower() not in {x.lower() for x in it["labels"]}:
+                it["labels"].append(n)
+        return Reply(200, self._label_docs(repo, it["labels"]))
+
+    # ------------------------------------------------------------------ labels
+    def list_labels(self, repo: Repo, **_: Any) -> Reply:
+        """GET /repos/{o}/{r}/labels."""
+        docs = [D.label(self.urls, repo.owner, repo.name, lab) for lab in repo.labels.values()]
+        return Reply(200, docs, paginate=True)
+
+    def create_label(self, repo: Repo, body: dict[str, Any], **_: Any) -> Reply:
+        """POST /repos/{o}/{r}/labels (422 already_exists)."""
+        name = str(body.get("name", ""))
+        if name.lower() in repo.labels:
+            return Reply(422, D.validation_failed("already_exists", "Label", "already_exists",
+                                                  "name"))
+        lab = {"id": self._id(), "name": name, "color": str(body.get("color", "ededed")),
+               "description": body.get("description")}
+        repo.labels[name.lower()] = lab
+        doc = D.label(self.urls, repo.owner, repo.name, lab)
+        return Reply(201, doc, {"Location": doc["url"]})
+
+    def get_label(self, repo: Repo, params: dict[str, str], **_: Any) -> Reply:
+        """GET /repos/{o}/{r}/labels/{name} (the name arrives percent-encoded, `/` as %2F)."""
+        lab = repo.labels.get(unquote(params["name"]).lower())
+        if lab is None:
+            return Reply(404, D.error("Not Found", 404))
+        return Reply(200, D.label(self.urls, repo.owner, repo.name, lab))
+
+    def update_label(self, repo: Repo, params: dict[str, str], body: dict[str, Any],
+                     **_: Any) -> Reply:
+        """PATCH /repos/{o}/{r}/labels/{name}."""
+        key = unquote(params["name"]).lower()
+        lab = repo.labels.get(key)
+        if lab is None:
+            return Reply(404, D.error("Not Found", 404))
+        if body.get("new_name"):
+            del repo.labels[key]
+            lab["name"] = body["new_name"]
+            repo.labels[lab["name"].lower()] = lab
+        for k in ("color", "description"):
+            if k in body:
+                lab[k] = body[k]
+        return Reply(200, D.label(self.urls, repo.owner, repo.name, lab))
+
+    # ------------------------------------------------------------------ pulls
+    def _pulls(self, repo: Repo) -> list[dict[str, Any]]:
+        return [it for it in repo.issues.values() if it["pull"]]
+
+    def list_pulls(self, repo: Repo, query: dict[str, str], **_: Any) -> Reply:
+        """GET /repos/{o}/{r}/pulls: state, head (`owner:branch`), base."""
+        state = query.get("state", "open")
+        items = []
+        for it in self._pulls(repo):
+            if state != "all" and it["state"] != state:
+                continue
+            head = query.get("head")
+            if head and f"{repo.owner}:{it['pull']['head']}" != head:
+                continue
+            if query.get("base") and it["pull"]["base"] != query["base"]:
+                continue
+            items.append(it)
+        items.sort(key=lambda i: i["number"], reverse=query.get("direction", "desc") == "desc")
+        return Reply(200, [self.pull_doc(repo, i, full=False) for i in items], paginate=True)
+
+    def create_pull(self, repo: Repo, body: dict[str, Any], login: str, **_: Any) -> Reply:
+        """POST /repos/{o}/{r}/pulls: 422 when the head is missing, equal to the base, or
+        already has an open pull request."""
+        head = str(body.get("head", ""))
+        branch = head.split(":", 1)[1] if ":" in head else head
+        base = str(body.get("base", ""))
+        head_sha = repo.ref_sha(f"refs/heads/{branch}")
+        base_sha = repo.ref_sha(f"refs/heads/{base}")
+        if head_sha is None:
+            return Reply(422, D.validation_failed("head invalid", "PullRequest", "invalid",
+                                                  "head"))
+        if base_sha is None:
+            return Reply(422, D.validation_failed("base invalid", "PullRequest", "invalid",
+                                                  "base"))
+        for it in self._pulls(repo):
+            p = it["pull"]
+            if it["state"] == "open" and p["head"] == branch and p["base"] == base:
+                return Reply(422, D.validation_failed(
+                    f"A pull request already exists for {repo.owner}:{branch}.", "PullRequest"))
+        if head_sha == base_sha or repo.is_ancestor(head_sha, base_sha):
+            return Reply(422, D.validation_failed(
+                f"No commits between {base} and {branch}", "PullRequest"))
+        it = self._new_item(repo, login, str(body.get("title", "")), body.get("body"), [], [])
+        it["pull"] = {"head": branch, "base": base, "head_sha": head_sha, "base_sha": base_sha,
+                      "merged_at": None, "merge_commit_sha": None, "reviewers": []}
+        doc = self.pull_doc(repo, it)
+        return Reply(201, doc, {"Location": doc["url"]})
+
+    def _pull(self, repo: Repo, number: str) -> dict[str, Any] | None:
+        it = self._issue(repo, number)
+        return it if it and it["pull"] else None
+
+    def get_pull(self, repo: Repo, params: dict[str, str], **_: Any) -> Reply:
+        """GET /repos/{o}/{r}/pulls/{n}."""
+        it = self._pull(repo, params["pull_number"])
+        if it is None:
+            return Reply(404, D.error("Not Found", 404))
+        it["pull"]["head_sha"] = repo.ref_sha(f"refs/heads/{it['pull']['head']}") or \
+            it["pull"]["head_sha"]
+        return Reply(200, self.pull_doc(repo, it))
+
+    def update_pull(self, repo: Repo, params: dict[str, str], body: dict[str, Any],
+                    **_: Any) -> Reply:
+        """PATCH /repos/{o}/{r}/pulls/{n}: title, body, state, base."""
+        it = self._pull(repo, params["pull_number"])
+        if it is None:
+            return Reply(404, D.error("Not Found", 404))
+        for k in ("title", "body"):
+            if k in body:
+                it[k] = body[k]
+        if body.get("state") in ("open", "closed") and body["state"] != it["state"]:
+            it["state"] = body["state"]
+            it["closed_at"] = now() if body["state"] == "closed" else None
+        if body.get("base"):
+            it["pull"]["base"] = body["base"]
+        it["updated_at"] = now()
+        return Reply(200, self.pull_doc(repo, it))
+
+    def request_reviewers(self, repo: Repo, params: dict[str, str], body: dict[str, Any],
+                          **_: Any) -> Reply:
+        """POST /repos/{o}/{r}/pulls/{n}/requested_reviewers."""
+        it = self._pull(repo, params["pull_number"])
+        if it is None:
+            return Reply(404, D.error("Not Found", 404))
+        for login in body.get("reviewers", []):
+            self.users.setdefault(login, self._id())
+            if login not in it["pull"]["reviewers"]:
+                it["pull"]["reviewers"].append(login)
+        return Reply(201, self.pull_doc(repo, it, full=False))
+
+    def merge_pull(self, repo: Repo, number: int) -> None:
+        """Test control: mark a pull request merged (and closed)."""
+        it = repo.issues[number]
+        stamp = now()
+        it["state"], it["closed_at"], it["updated_at"] = "closed", stamp, stamp
+        it["pull"]["merged_at"] = stamp
+        it["pull"]["merge_commit_sha"] = it["pull"]["head_sha"]
+
+    # ------------------------------------------------------------------ git refs
+    def get_ref(self, repo: Repo, params: dict[str, str], **_: Any) -> Reply:
+        """GET /repos/{o}/{r}/git/ref/{ref} (``heads/x``)."""
+        ref = "refs/" + unquote(params["ref"])
+        sha = repo.ref_sha(ref)
+        if sha is None:
+            return Reply(404, D.error("Not Found", 404))
+        return Reply(200, D.git_ref(self.urls, repo.owner, repo.name, ref, sha))
+
+    def create_ref(self, repo: Repo, body: dict[str, Any], **_: Any) -> Reply:
+        """POST /repos/{o}/{r}/git/refs (422 when it exists or the sha is unknown)."""
+        ref, sha = str(body.get("ref", "")), str(body.get("sha", ""))
+        if not ref.startswith("refs/") or ref.count("/") < 2:
+            return Reply(422, D.validation_failed("Reference name is invalid", "Reference"))
+        if not repo.object_exists(sha):
+            return Reply(422, D.validation_failed("Object does not exist", "Reference"))
+        if not repo.set_ref(ref, sha, ZERO):
+            return Reply(422, D.validation_failed("Reference already exists", "Reference"))
+        doc = D.git_ref(self.urls, repo.owner, repo.name, ref, sha)
+        return Reply(201, doc, {"Location": doc["url"]})
+
+    def update_ref(self, repo: Repo, params: dict[str, str], body: dict[str, Any],
+                   **_: Any) -> Reply:
+        """PATCH /repos/{o}/{r}/git/refs/{ref}: fast-forward unless ``force``."""
+        ref = "refs/" + unquote(params["ref"])
+        old, sha = repo.ref_sha(ref), str(body.get("sha", ""))
+        if old is None:
+            return Reply(422, D.validation_failed("Reference does not exist", "Reference"))
+        if not repo.object_exists(sha):
+            return Reply(422, D.validation_failed("Object does not exist", "Reference"))
+        if not body.get("force") and not repo.is_ancestor(old, sha):
+            return Reply(422, D.validation_failed("Update is not a fast forward", "Reference"))
+        if not repo.set_ref(ref, sha, old):
+            return Reply(409, D.error("Reference update failed", 409))
+        return Reply(200, D.git_ref(self.urls, repo.owner, repo.name, ref, sha))
+
+    def delete_ref(self, repo: Repo, params: dict[str, str], **_: Any) -> Reply:
+        """DELETE /repos/{o}/{r}/git/refs/{ref}."""
+        ref = "refs/" + unquote(params["ref"])
+        old = repo.ref_sha(ref)
+        if old is None:
+            return Reply(422, D.validation_failed("Reference does not exist", "Reference"))
+        repo.set_ref(ref, None, old)
+        return Reply(204)
