@@ -6,8 +6,10 @@
 ``GITHUB_STEP_SUMMARY`` and ``GITHUB_OUTPUT`` — the CLI reads those variables and passes
 the paths in; nothing here reads the environment.
 
-Annotations follow GitHub's workflow-command rules: ``::error title=…::message`` for P0/P1
-findings and a rollback recommendation, ``::warning`` for P2, at most
+Annotations cover the days this run processed (a catch-up run exits 1 for a P1 on an
+earlier day, so that day's finding must be visible too; each finding once, at its newest
+day). They follow GitHub's workflow-command rules: ``::error title=…::message`` for P0/P1
+findings and the newest rollback recommendation, ``::warning`` for P2, at most
 :data:`MAX_PER_LEVEL` of each (Actions shows no more than ten per level and step; the rest
 are counted in one ``::notice``). Message data escapes ``%``, CR and LF; property values
 also escape ``:`` and ``,``.
@@ -77,11 +79,10 @@ def build(spec: Spec, paths: ReleasePaths, processed: Sequence[int], *,
     history = load_history(paths)
     done = sorted(set(processed))
     latest = history.days[max(history.days)] if history.days else None
-    newest_processed = max((d for d in done if d in history.days), default=None)
-    annotated = history.days[newest_processed] if newest_processed is not None else None
+    newest_first = [history.days[d] for d in sorted(done, reverse=True) if d in history.days]
     return ActionsReport(
         summary=_summary(spec, paths, history, done, latest, complete, dry_run),
-        annotations=_annotations(annotated) if annotated is not None else (),
+        annotations=_annotations(newest_first),
         outputs=_outputs(history, done, latest, complete),
     )
 
@@ -169,28 +170,33 @@ def _summary(spec: Spec, paths: ReleasePaths, history: History, done: list[int],
     return "\n".join(lines)
 
 
-def _annotations(day: DayRecord) -> tuple[str, ...]:
+def _annotations(processed: Sequence[DayRecord]) -> tuple[str, ...]:
+    """Annotations for the days this run processed, newest first: the newest rollback
+    recommendation, then each finding once (its newest day), most urgent first."""
     lines: dict[str, list[str]] = {"error": [], "warning": []}
     dropped = 0
-    if day.rollback.decision != "monitor":
-        decision = _DECISION.get(day.rollback.decision, day.rollback.decision)
+    rollback = next((d for d in processed if d.rollback.decision != "monitor"), None)
+    if rollback is not None:
+        decision = _DECISION.get(rollback.rollback.decision, rollback.rollback.decision)
         lines["error"].append(annotation(
-            "error", "; ".join(day.rollback.reasons) or decision,
-            title=f"Day {day.day}: {decision} recommended"))
-    for f in _ranked(day.findings):
-        level = _LEVEL.get(f.priority)
-        if level is None:
-            continue
-        if len(lines[level]) >= MAX_PER_LEVEL:
-            dropped += 1
-            continue
-        lines[level].append(annotation(level, f"{f.title}. {f.detail}".strip(),
-                                       title=f"{f.priority} day {f.day}: {f.id}"))
+            "error", "; ".join(rollback.rollback.reasons) or decision,
+            title=f"Day {rollback.day}: {decision} recommended"))
+    seen: set[str] = set()
+    for day in processed:
+        for f in _ranked(day.findings):
+            level = _LEVEL.get(f.priority)
+            if level is None or f.id in seen:
+                continue
+            seen.add(f.id)
+            if len(lines[level]) >= MAX_PER_LEVEL:
+                dropped += 1
+                continue
+            lines[level].append(annotation(level, f"{f.title}. {f.detail}".strip(),
+                                           title=f"{f.priority} day {f.day}: {f.id}"))
     out = lines["error"] + lines["warning"]
     if dropped:
-        out.append(annotation("notice", f"{dropped} more P0-P2 findings on day {day.day} are "
-                                        f"not annotated; see the job summary",
-                              title="More findings"))
+        out.append(annotation("notice", f"{dropped} more P0-P2 findings are not annotated; "
+                                        f"see the job summary", title="More findings"))
     return tuple(out)
 
 

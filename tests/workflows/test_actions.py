@@ -184,8 +184,26 @@ def test_annotations_are_capped_per_level(spec: Spec, paths: ReleasePaths) -> No
     lines = build(spec, paths, [1]).annotations
     assert [ln.split(" ", 1)[0] for ln in lines] == ["::error"] * 10 + ["::notice"]
     assert lines[0].startswith("::error title=Day 1%3A rollback recommended::")
-    assert lines[-1] == ("::notice title=More findings::3 more P0-P2 findings on day 1 are "
-                         "not annotated; see the job summary")
+    assert lines[-1] == ("::notice title=More findings::3 more P0-P2 findings are not "
+                         "annotated; see the job summary")
+
+
+def test_a_catch_up_run_annotates_every_processed_day_once(spec: Spec,
+                                                           paths: ReleasePaths) -> None:
+    """Day 1's P1 (which makes the run exit 1) is annotated although day 2 is newer; a
+    finding seen on both days is annotated once, at its newest day."""
+    record_baseline(paths)
+    record_day(paths, 1, 70.0, "good", [
+        finding(1, "p99_latency_ms", "P1", "high", "p99 +37%"),
+        finding(1, "cpu_percent", "P2", "medium", "CPU +16%")],
+        {**ROLLBACK, "decision": "rollback", "reasons": ["day 1 reason"]})
+    record_day(paths, 2, 90.0, "excellent", [
+        finding(2, "cpu_percent", "P2", "medium", "CPU +17%")])
+    assert build(spec, paths, [1, 2]).annotations == (
+        "::error title=Day 1%3A rollback recommended::day 1 reason",
+        "::error title=P1 day 1%3A p99_latency_ms%3Adegradation::p99 +37%25. Detail.",
+        "::warning title=P2 day 2%3A cpu_percent%3Adegradation::CPU +17%25. Detail.",
+    )
 
 
 def test_program_complete_run_reports_and_writes_nothing(spec: Spec,
