@@ -230,9 +230,8 @@ def stabilization_workflow(target: Target) -> str:
     env_lines = "".join(f"          {name}: ${{{{ secrets.{name} }}}}\n" for name in variables)
     unset = ("          # A spec variable without a secret of its name is unset, so that\n"
              "          # ${VAR:-default} in the spec falls back to its default.\n"
-             f"          for name in {' '.join(variables)}; do\n"
-             '            if [ -z "${!name}" ]; then unset "$name"; fi\n'
-             "          done\n") if variables else ""
+             + "".join(f'          if [ -z "${name}" ]; then unset {name}; fi\n'
+                       for name in variables)) if variables else ""
     return _fill(_STABILIZATION, {
         "HEADER": _header(target.spec_path),
         "RUN_AT": f"{run_at:%H:%M}",

