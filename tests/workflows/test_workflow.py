@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from datetime import datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -31,8 +32,9 @@ from tests.workflows.conftest import EXAMPLE_SPEC, ROOT, set_daily_time
 WORKFLOW = Path(".github/workflows/stabilization.yml")
 
 
+@functools.cache
 def example() -> Spec:
-    return load_spec(EXAMPLE_SPEC, {})
+    return load_spec(EXAMPLE_SPEC, {})  # frozen: safe to share
 
 
 def with_schedule(spec: Spec, *, ga: str = "00:00", daily: str, settle_min: int = 30) -> Spec:
