@@ -47,7 +47,8 @@ COST_PER_DAY = {
 ERROR_DAYS = (0.0, 0.0, 0.001, -0.001, 0.0, 0.003, 0.002, 0.004)  # + the day-4 incident
 
 
-def _baselines() -> dict[str, Baseline]:
+def baselines() -> dict[str, Baseline]:
+    """The signals of checkout-api without regressions (GA-day levels)."""
     return {
         "requests_per_second": Baseline(120.0, diurnal=50.0, noise=4.0, smooth=0.95),
         "error_percent": Baseline(0.05, noise=0.002, smooth=0.8),
@@ -81,7 +82,7 @@ def demo() -> Scenario:
         CounterReset(3 * D + 14 * H + timedelta(minutes=23, seconds=20), instance=2,
                      down=timedelta(seconds=50)),
     )
-    return Scenario("demo", GA, 8, _baselines(), regressions)
+    return Scenario("demo", GA, 8, baselines(), regressions)
 
 
 def faults() -> Scenario:
@@ -90,7 +91,7 @@ def faults() -> Scenario:
         CounterReset(10 * H + timedelta(seconds=30), instance=1),
         Gap(D + 2 * H, D + 4 * H),
     )
-    return Scenario("faults", GA, 2, _baselines(), regressions, seed=7)
+    return Scenario("faults", GA, 2, baselines(), regressions, seed=7)
 
 
 SCENARIOS = {"demo": demo, "faults": faults}

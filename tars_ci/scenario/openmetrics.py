@@ -86,7 +86,7 @@ def _histogram(members: list[Series], window: slice, times: list[str]) -> Iterat
         heads = [s.name + _labels(s.labels) for s in ordered]
         matrix = np.vstack([s.values[window] for s in ordered]).T.tolist()
         for t, row in zip(times, matrix):
-            if math.isnan(row[-1]):
+            if any(math.isnan(v) for v in row):
                 continue
             for head, v in zip(heads, row):
                 yield f"{head} {_number(v)} {t}\n"

@@ -9,7 +9,7 @@ import httpx
 import numpy as np
 import pytest
 
-from tars_ci.sources.interface import NoData, Query, QueryFailed, Samples
+from tars_ci.sources.interface import NoData, Query, QueryFailed, QueryResult, Samples
 from tars_ci.sources.prometheus import MAX_POINTS
 from tars_ci.sources.prometheus.source import Chunk, plan_chunks
 from tars_ci.sources.replay import ReplaySource
@@ -22,8 +22,8 @@ STEP = timedelta(seconds=60)
 Q = Query("cpu_percent", "100 * avg(cpu)")
 
 
-def one(fake: FakePrometheus, end: datetime, start: datetime = START, **overrides: object):
-    source = fake.source(**overrides)
+def one(fake: FakePrometheus, end: datetime, start: datetime = START) -> QueryResult:
+    source = fake.source()
     try:
         return source.range_query([Q], start, end, STEP)[Q.name]
     finally:

@@ -114,7 +114,8 @@ class ApiClient:
                     raise SourceUnavailable(self.url, f"{problem}; the server asks to retry "
                                                       f"after {wait:g}s")
             if attempt == self.retries:
-                reason = f"{problem} (gave up after {attempt + 1} attempts)"
+                tries = attempt + 1
+                reason = f"{problem} (gave up after {tries} attempt{'s' if tries > 1 else ''})"
                 if failure is not None:
                     raise SourceUnavailable(self.url, reason) from failure
                 raise SourceUnavailable(self.url, reason)
