@@ -281,19 +281,95 @@ class DriftThresholds:
 
 @dataclass(frozen=True)
 class AnomalySettings:
-    """EWMA + z-score anomaly detection."""
+    """EWMA + z-score anomaly detection (README, "Anomaly detection").
 
-    z: float = field(default=3.0, metadata=doc("z-score above which a point is anomalous.",
-                                               exclusiveMinimum=0))
-    alpha: float = field(default=0.05, metadata=doc("EWMA smoothing factor (0, 1].",
-                                                    exclusiveMinimum=0, maximum=1))
-    min_points: int = field(default=3, metadata=doc(
-        "Consecutive-ish anomalous points needed for an episode.", minimum=1))
+    The defaults are one parameter set tuned on the labelled NAB benchmark data; see
+    :mod:`tars_ci.analysis.anomaly` for the method.
+    """
+
+    z: float = field(default=3.0, metadata=doc(
+        "The runbook's z-score rule: an episode spans its flagged points and the neighbouring "
+        "points whose |z| is at least this.", exclusiveMinimum=0))
+    alpha: float = field(default=0.05, metadata=doc(
+        "EWMA smoothing factor of the level baseline (0, 1].", exclusiveMinimum=0, maximum=1))
+    scale_alpha: float = field(default=0.02, metadata=doc(
+        "EWMA factor of the mean absolute residual, the robust scale of the z-score (0, 1].",
+        exclusiveMinimum=0, maximum=1))
+    floor: float = field(default=0.001, metadata=doc(
+        "Variance floor: the scale is at least this share of |level|, so a flat series does "
+        "not alarm on a rounding change.", minimum=0))
+    season_hours: float = field(default=24.0, metadata=doc(
+        "Seasonal period in hours: a second baseline from the same time of earlier periods, "
+        "and a time-of-day scale for both baselines; 0 turns seasonality off.", minimum=0))
+    season_alpha: float = field(default=0.5, metadata=doc(
+        "EWMA factor across periods of the seasonal baseline (0, 1].",
+        exclusiveMinimum=0, maximum=1))
+    season_scale_alpha: float = field(default=0.5, metadata=doc(
+        "EWMA factor across periods of the |residual| at each phase, the time-of-day scale "
+        "(0, 1].", exclusiveMinimum=0, maximum=1))
+    season_width: int = field(default=2, metadata=doc(
+        "Phase tolerance of the time-of-day scale, in steps either side.", minimum=0))
+    tail_z: float = field(default=4.0, metadata=doc(
+        "|z| above which a point is an exceedance: the rare events whose rate and size the "
+        "evidence model learns, separately upwards and downwards.", exclusiveMinimum=0))
+    rate_alpha: float = field(default=0.0005, metadata=doc(
+        "EWMA factor of the exceedance rate and size (memory ≈ 1/rate_alpha steps).",
+        exclusiveMinimum=0, maximum=1))
+    prior_rate: float = field(default=0.01, metadata=doc(
+        "Prior exceedance rate (both directions) …", exclusiveMinimum=0, exclusiveMaximum=1))
+    prior_weight: float = field(default=100.0, metadata=doc(
+        "… worth this many observations.", exclusiveMinimum=0))
+    prior_tail: float = field(default=0.5, metadata=doc(
+        "Prior mean log-excess ln(|z|/tail_z) of an exceedance …", exclusiveMinimum=0))
+    prior_tail_weight: float = field(default=5.0, metadata=doc(
+        "… worth this many exceedances.", exclusiveMinimum=0))
+    count_windows: tuple[int, ...] = field(default=(8, 32, 128), metadata=doc(
+        "Windows (steps) in which an unusual number of exceedances is evidence too: bursts "
+        "and level shifts, not only single extreme points."))
+    refractory: float = field(default=1.0, metadata=doc(
+        "Share of the decaying maximum of earlier evidence that is subtracted, so one event "
+        "raises one alarm, not a run of them; 0 turns it off.", minimum=0, maximum=1))
+    refractory_decay: float = field(default=0.98, metadata=doc(
+        "Per-step decay of that maximum [0, 1).", minimum=0, exclusiveMaximum=1))
+    warmup: int = field(default=60, metadata=doc(
+        "First observed points of a series that always score 0 (baselines still forming).",
+        minimum=0))
+    threshold: float = field(default=0.5, metadata=doc(
+        "Anomaly score from which a point is flagged. score = e / (e + 2) where e = −log10 "
+        "of the tail probability, so 0.5 is a one-in-a-hundred surprise.",
+        exclusiveMinimum=0, exclusiveMaximum=1))
+    min_points: int = field(default=1, metadata=doc(
+        "Anomalous points an episode needs (flagged or within its z extent).", minimum=1))
     merge_gap: int = field(default=5, metadata=doc(
-        "Episodes closer than this many steps are merged.", minimum=0))
+        "Anomalous points at most this many steps apart join one episode.", minimum=0))
 
     def problems(self) -> list[tuple[str, str]]:
-        return [] if 0 < self.alpha <= 1 else [("alpha", "must be in (0, 1]")]
+        out = []
+        for name in ("alpha", "scale_alpha", "season_alpha", "season_scale_alpha",
+                     "rate_alpha"):
+            if not 0 < getattr(self, name) <= 1:
+                out.append((name, "must be in (0, 1]"))
+        if not 0 < self.prior_rate < 1:
+            out.append(("prior_rate", "must be in (0, 1)"))
+        if not 0 <= self.refractory <= 1:
+            out.append(("refractory", "must be in [0, 1]"))
+        if not 0 <= self.refractory_decay < 1:
+            out.append(("refractory_decay", "must be in [0, 1)"))
+        if not 0 < self.threshold < 1:
+            out.append(("threshold", "must be in (0, 1)"))
+        if any(n < 1 for n in self.count_windows):
+            out.append(("count_windows", "windows must be at least 1 step"))
+        for name in ("z", "tail_z", "prior_weight", "prior_tail", "prior_tail_weight"):
+            if not getattr(self, name) > 0:
+                out.append((name, "must be > 0"))
+        for name in ("floor", "season_hours", "season_width", "warmup"):
+            if getattr(self, name) < 0:
+                out.append((name, "must be ≥ 0"))
+        if self.min_points < 1:
+            out.append(("min_points", "must be ≥ 1"))
+        if self.merge_gap < 0:
+            out.append(("merge_gap", "must be ≥ 0"))
+        return out
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,185 @@
+"""The anomaly score: EWMA + z-score baselines, then the surprise of the z-scores.
+
+Stage 1 — z-scores. Each row is compared with two baselines, both from earlier rows only:
+
+- *level*: the EWMA of the series (``alpha``);
+- *seasonal*: the EWMA, across earlier periods, of the value at the same phase
+  (``season_alpha``; only once one period has been seen).
+
+A baseline's residual is divided by a robust scale: the EWMA of its absolute residuals
+(``scale_alpha``, ×1.2533 so it matches σ for Gaussian noise), raised to at least ``floor``
+× |level| and to the *time-of-day scale* — the EWMA across earlier periods of the |residual|
+at this phase, widened ± ``season_width`` steps. The latter is what keeps a daily ramp, a
+nightly batch job or a square wave from alarming every day, while a day on which the
+expected change does *not* happen still stands out against the seasonal baseline. The
+row's z is that of the baseline with the larger |z|: either one being surprised counts.
+
+Stage 2 — evidence, ``e = −log10 P``. A point whose |z| exceeds ``tail_z`` is an
+exceedance. Separately for upward and downward exceedances, the detector learns their rate
+``p`` and their mean log-excess ``β`` (Hill's estimator of a power-law tail), both as long
+EWMAs (``rate_alpha``) with a prior (``prior_*``). An exceedance's surprise is then
+``−log10 p + ln(|z|/tail_z) / (β·ln 10)`` — the tail probability of a Pareto tail fitted to
+this series' own history and direction — so a series that spikes up all the time needs a
+bigger spike to alarm, while its first drop still counts. A burst or level shift is
+evidence too: the Poisson surprise of the number of exceedances in the last ``n`` steps
+(``count_windows``), Bonferroni-corrected. Below ``tail_z`` a point gets a small, rising
+evidence (≤ 0.1), so the score is strictly monotone in |z|.
+
+Stage 3 — one alarm per event. A decaying maximum of earlier evidence (``refractory``,
+``refractory_decay``) is subtracted, so a level shift or a burst alarms once, at its start.
+
+Score = e / (e + 2): in [0, 1), strictly increasing, never saturating; 0.5 is a surprise of
+one in a hundred. Missing samples (NaN) update nothing and score 0; so does the warm-up.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import NamedTuple
+
+import numpy as np
+
+from tars_ci.analysis.anomaly import filters
+from tars_ci.analysis.anomaly.tails import LN10, poisson_surprise
+from tars_ci.spec.model import AnomalySettings
+
+#: Evidence (−log10 P) that maps to score 0.5.
+HALF_EVIDENCE = 2.0
+#: Most evidence a sub-exceedance point can get (at |z| = tail_z).
+SUB_EVIDENCE = 0.1
+#: The spec's default step; pass the real one to :func:`score` for other resolutions.
+DEFAULT_STEP = timedelta(seconds=60)
+#: Matrix cells processed at once (bounds the temporaries for 10,000 × 11,520 inputs).
+BLOCK_CELLS = 1 << 21
+#: |z| is capped here so a zero-variance series yields large but finite numbers.
+Z_CAP = 1e9
+#: E|N| / σ for Gaussian noise: mean absolute deviation → σ.
+MAD_TO_SIGMA = 1.2533141373155003
+
+
+class Scores(NamedTuple):
+    """Per-point results, each (S, T) like the input."""
+
+    score: np.ndarray  # in [0, 1); 0 where missing or warming up
+    z: np.ndarray  # signed z of the more surprised baseline; NaN where missing
+
+
+class Fit(NamedTuple):
+    """Scores plus the baseline each z was measured against (for episodes)."""
+
+    score: np.ndarray
+    z: np.ndarray
+    expected: np.ndarray
+
+
+def period_steps(settings: AnomalySettings, step: timedelta | float) -> int:
+    """Steps per seasonal period at ``step`` (a timedelta or seconds); 0 = no seasonality."""
+    seconds = step.total_seconds() if isinstance(step, timedelta) else float(step)
+    if settings.season_hours <= 0 or not seconds > 0:
+        return 0
+    period = round(settings.season_hours * 3600.0 / seconds)
+    return period if period >= 2 else 0
+
+
+def score(values: np.ndarray, settings: AnomalySettings,
+          step: timedelta | float = DEFAULT_STEP) -> Scores:
+    """Anomaly scores of every series (rows of ``values``), online and vectorised.
+
+    ``step`` is the sampling interval (it sets the seasonal period in steps). A row's score
+    depends only on that row and earlier ones; NaN means a missing sample.
+    """
+    f = fit(values, settings, step)
+    return Scores(f.score, f.z)
+
+
+def fit(values: np.ndarray, settings: AnomalySettings,
+        step: timedelta | float = DEFAULT_STEP) -> Fit:
+    """Like :func:`score`, plus each point's expected value."""
+    x = np.asarray(values, dtype=np.float64)
+    if x.ndim != 2:
+        raise ValueError(f"values must be a 2-D (series, time) array, got shape {x.shape}")
+    period = period_steps(settings, step)
+    out = Fit(np.zeros(x.shape), np.full(x.shape, np.nan), np.full(x.shape, np.nan))
+    rows = max(1, BLOCK_CELLS // max(1, x.shape[1]))
+    for r0 in range(0, x.shape[0], rows):
+        block = _fit_block(x[r0:r0 + rows], settings, period)
+        for target, part in zip(out, block):
+            target[r0:r0 + rows] = part
+    return out
+
+
+def _fit_block(x: np.ndarray, s: AnomalySettings, period: int) -> Fit:
+    observed = np.isfinite(x)
+    z, expected = _zscores(x, observed, s, period)
+    evidence = _evidence(z, observed, s)
+    seen = np.cumsum(observed, axis=1)
+    evidence[seen <= s.warmup] = 0.0
+    if s.refractory > 0:
+        evidence = np.maximum(
+            evidence - s.refractory * filters.decaying_max(evidence, s.refractory_decay), 0.0)
+    evidence[~observed] = 0.0
+    return Fit(evidence / (evidence + HALF_EVIDENCE), np.where(observed, z, np.nan), expected)
+
+
+def _zscores(x: np.ndarray, observed: np.ndarray, s: AnomalySettings,
+             period: int) -> tuple[np.ndarray, np.ndarray]:
+    """Signed z against the more surprised baseline, and that baseline's value."""
+    level = filters.lag(filters.ewma(x, s.alpha))
+    floor = s.floor * np.abs(level)
+    baselines = [level]
+    if period:
+        baselines.append(filters.seasonal_ewma(x, period, s.season_alpha))
+    z = np.zeros(x.shape)
+    expected = level.copy()
+    for base in baselines:
+        resid = x - base
+        scale = np.fmax(filters.lag(filters.ewma(np.abs(resid), s.scale_alpha)), floor)
+        if len(baselines) > 1:
+            scale = np.fmax(scale, _phase_scale(np.abs(resid), period, s))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            zi = resid / (scale * MAD_TO_SIGMA)
+        zi = np.clip(np.nan_to_num(zi, nan=0.0, posinf=Z_CAP, neginf=-Z_CAP), -Z_CAP, Z_CAP)
+        zi = np.where(np.isfinite(resid), zi, 0.0)  # no baseline yet: no evidence
+        better = np.abs(zi) > np.abs(z)
+        z = np.where(better, zi, z)
+        expected = np.where(better, base, expected)
+    return np.where(observed, z, 0.0), expected
+
+
+def _phase_scale(dev: np.ndarray, period: int, s: AnomalySettings) -> np.ndarray:
+    """The time-of-day scale: the EWMA over earlier periods of |residual| at each phase, then
+    the maximum over ± ``season_width`` phases.
+
+    The phases just after ``t`` are read from the previous periods, so they are already known;
+    padding computes them even past the last row, which keeps a prefix's scores equal to the
+    prefix of the scores.
+    """
+    width = min(s.season_width, period - 1)
+    padded = np.pad(dev, ((0, 0), (0, width)), constant_values=np.nan)
+    phase = filters.seasonal_ewma(padded, period, s.season_scale_alpha)
+    return filters.neighbourhood_max(phase, width)[:, :dev.shape[1]]
+
+
+def _evidence(z: np.ndarray, observed: np.ndarray, s: AnomalySettings) -> np.ndarray:
+    """−log10 of the tail probability of each point, from both directions' exceedance models."""
+    obs = observed.astype(np.float64)
+    seen = filters.lag(filters.decayed_count(s.rate_alpha, observed), fill=0.0)
+    evidence = SUB_EVIDENCE * np.minimum(np.abs(z) / s.tail_z, 1.0)
+    tests = []
+    for u in (np.maximum(z, 0.0), np.maximum(-z, 0.0)):
+        hit = observed & (u > s.tail_z)
+        excess = np.where(hit, np.log(np.maximum(u, s.tail_z) / s.tail_z), 0.0)
+        hits = filters.lag(filters.decayed_sum(hit.astype(np.float64), s.rate_alpha, observed),
+                           fill=0.0)
+        size = filters.lag(filters.decayed_sum(excess, s.rate_alpha, observed), fill=0.0)
+        rate = (hits + 0.5 * s.prior_rate * s.prior_weight) / (seen + s.prior_weight)
+        beta = (size + s.prior_tail * s.prior_tail_weight) / (hits + s.prior_tail_weight)
+        tail = -np.log10(rate) + excess / (beta * LN10)
+        evidence = np.where(hit, np.maximum(evidence, tail), evidence)
+        for n in s.count_windows:
+            k = filters.trailing_sum(hit.astype(np.float64), n)
+            tests.append(poisson_surprise(k, rate * filters.trailing_sum(obs, n)))
+    if tests:
+        counted = np.max(tests, axis=0) - np.log10(len(tests))
+        evidence = np.maximum(evidence, counted)
+    return evidence
