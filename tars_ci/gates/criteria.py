@@ -108,7 +108,8 @@ def judge_drift(metric: GateMetric, criterion: GateCriterion, canary: TrackWindo
     else:
         drift = 0.0 if c == 0 else None
         bad = float("inf") if sign * (c - s) > 0 else 0.0
-    diff = compare(canary.samples, stable.samples, alpha=stats.alpha, min_effect_percent=limit)
+    diff = compare(canary.samples, stable.samples, alpha=stats.alpha, min_effect_percent=limit,
+                   serial=stats.serial_correction)
     worse = diff.direction == ("higher" if metric.better == "lower" else "lower")
     row = row._replace(drift_percent=drift, p_value=diff.p_value,
                        effect_percent=diff.effect_percent)
@@ -122,10 +123,8 @@ def judge_drift(metric: GateMetric, criterion: GateCriterion, canary: TrackWindo
     if over:
         return row._replace(status="pass", reason=(
             f"drift {shown} reaches {limit:g}% but is not a real shift: {diff.reason}"))
-    if worse:
-        return row._replace(status="pass", reason=(
-            f"drift {shown} is below {limit:g}% ({diff.reason})"))
-    return row._replace(status="pass", reason=f"drift {shown}, allowed < {limit:g}%")
+    return row._replace(status="pass",
+                        reason=f"drift {shown}, allowed < {limit:g}% ({diff.reason})")
 
 
 def _row(metric: GateMetric, kind: Kind, threshold: str, canary: TrackWindow,

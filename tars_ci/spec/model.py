@@ -611,6 +611,13 @@ def parse_bound(text: str) -> Bound:
     return Bound(match.group(1), float(match.group(2)))
 
 
+def _bound_problems(key: str, text: str | None) -> list[tuple[str, str]]:
+    if text is None or BOUND_RE.match(text):
+        return []
+    return [(key, f"must be a comparison such as '< 1.5' or '>= 99.9' (one of <, <=, >, >= "
+                  f"and a number), got {text[:60]!r}")]
+
+
 @dataclass(frozen=True)
 class GateMetric:
     """A metric the gates judge; its query runs once for the canary and once for stable."""
@@ -630,7 +637,7 @@ class GateMetric:
         "failing non-critical one is a warning in the verdict."))
     rollback_if: str | None = field(default=None, metadata=doc(
         "Comparison on the canary value that turns a failing critical metric into a rollback, "
-        "e.g. `>= 5` for error rate, `< 99` for availability.", pattern=BOUND_RE.pattern))
+        "e.g. `>= 5` for error rate, `< 99` for availability."))
 
     @property
     def display(self) -> str:
@@ -643,7 +650,7 @@ class GateMetric:
         return parse_bound(self.rollback_if) if self.rollback_if else None
 
     def problems(self) -> list[tuple[str, str]]:
-        out = []
+        out = _bound_problems("rollback_if", self.rollback_if)
         if not NAME_RE.match(self.name):
             out.append(("", f"metric name {self.name!r} must match {NAME_RE.pattern}"))
         if SELECTOR not in self.query:
@@ -657,8 +664,7 @@ class GateCriterion:
 
     metric: str = field(metadata=doc("Metric name from `gates.metrics` (the mapping key)."))
     threshold: str | None = field(default=None, metadata=doc(
-        "Comparison the canary value must satisfy, e.g. `>= 99.9`, `< 1.5`.",
-        pattern=BOUND_RE.pattern))
+        "Comparison the canary value must satisfy, e.g. `>= 99.9`, `< 1.5`."))
     max_drift_percent: float | None = field(default=None, metadata=doc(
         "Fail when the canary is worse than stable by this much or more — relative drift of "
         "the values AND the Mann–Whitney test significant with a Hodges–Lehmann shift of at "
@@ -672,7 +678,7 @@ class GateCriterion:
     def problems(self) -> list[tuple[str, str]]:
         if self.threshold is None and self.max_drift_percent is None:
             return [("", "give a threshold, a max_drift_percent, or both")]
-        return []
+        return _bound_problems("threshold", self.threshold)
 
 
 @dataclass(frozen=True)
@@ -703,6 +709,9 @@ class GateStatistics:
     min_samples: int = field(default=10, metadata=doc(
         "Fewest finite samples per track for a drift criterion; fewer is no_data.",
         minimum=3))
+    serial_correction: bool = field(default=True, metadata=doc(
+        "Correct the test for serial correlation between consecutive samples (overlapping "
+        "`rate(…[1m])` windows); without it, identical tracks look different far too often."))
 
 
 @dataclass(frozen=True)
