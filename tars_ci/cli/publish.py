@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -24,7 +24,8 @@ from tars_ci.errors import UsageError
 
 if TYPE_CHECKING:
     from tars_ci.github.client import GitHubClient
-    from tars_ci.github.publish import PublishOptions
+    from tars_ci.github.publish import PublishOptions, PublishResult
+    from tars_ci.pipeline import RunResult
     from tars_ci.spec.model import Spec
 
 DEFAULT_API = "https://api.github.com"
@@ -41,6 +42,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--api-url", metavar="URL",
                         help="REST API base URL (default: the spec's github.api_url, else "
                              "$GITHUB_API_URL, else https://api.github.com)")
+    parser.add_argument("--reports", metavar="DIR",
+                        help="reports directory (default: the spec's reports.dir, relative "
+                             "to the working directory)")
     parser.add_argument("--days", metavar="N,N,…",
                         help="days processed by this run, for the commit message "
                              "(default: the days of the changed report files)")
@@ -97,17 +101,23 @@ def options_from_env(env: Mapping[str, str], api_url: str) -> PublishOptions:
 
 
 def _logging(verbose: bool, secrets: list[str]) -> None:
+    """One redacting stderr handler for tars-ci's and PyGithub's loggers.
+
+    Importing PyGithub attaches its own, unfiltered StreamHandler to the ``github`` logger
+    (and sets it to INFO); it is replaced here so every line passes the redactor."""
+    import github  # noqa: F401  (first, so its handler is installed before we replace it)
+
     from tars_ci.github.redaction import Redactor
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     handler.addFilter(Redactor(secrets).log_filter())
     handler.set_name("tars-ci-publish")
-    for name, level in (("tars_ci", logging.DEBUG if verbose else logging.INFO),
+    for name, level in (("tars_ci.github", logging.DEBUG if verbose else logging.INFO),
                         ("github", logging.DEBUG if verbose else logging.WARNING)):
         logger = logging.getLogger(name)
-        for old in [h for h in logger.handlers if h.get_name() == "tars-ci-publish"]:
-            logger.removeHandler(old)  # a second run in the same process (tests)
+        for old in list(logger.handlers):
+            logger.removeHandler(old)  # PyGithub's own handler, or ours from an earlier run
         logger.setLevel(level)
         logger.addHandler(handler)
         logger.propagate = False
@@ -122,35 +132,64 @@ def _days(text: str | None) -> list[int] | None:
         raise UsageError(f"--days must list day numbers like 1,2,3; got {text!r}") from exc
 
 
-def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    """Publish (or plan) the spec's release."""
+def publish_release(spec: Spec, env: Mapping[str, str], release_dir: Path, *,
+                    days: Sequence[int] | None, dry_run: bool, repo: str | None = None,
+                    api_url: str | None = None, json_out: str | None = None,
+                    verbose: bool = False) -> PublishResult:
+    """Publish ``release_dir`` (``<reports>/<slug>``) and print the plan; returns the result.
+
+    Shared by ``tars-ci publish`` and ``tars-ci run --publish``."""
     from tars_ci.github.git import Git
     from tars_ci.github.plan import render_json, render_text
     from tars_ci.github.publish import publish
     from tars_ci.github.redaction import Redactor
-    from tars_ci.spec import load_spec
 
     token = env.get("GITHUB_TOKEN") or env.get("GH_TOKEN") or ""
     redact = Redactor([token])
-    _logging(args.verbose, [token])
-    spec = load_spec(args.spec, env)
-    spec_dir = Path(args.spec).resolve().parent
-    top = Git(spec_dir).run("rev-parse", "--show-toplevel")
-    repo_root = Path(top)
-    release_dir = (spec_dir / spec.reports.dir / spec.release.release_slug).resolve()
-    api_url = api_url_for(spec, env, args.api_url)
-    client = client_from_env(spec, env, repo=args.repo, api_url=api_url)
-    if client is None and not args.dry_run:
+    _logging(verbose, [token])
+    start = release_dir if release_dir.is_dir() else Path.cwd()
+    repo_root = Path(Git(start).run("rev-parse", "--show-toplevel")).resolve()
+    if not release_dir.resolve().is_relative_to(repo_root):
+        raise UsageError(f"reports directory {release_dir.parent} is outside the git "
+                         f"repository {repo_root}")
+    url = api_url_for(spec, env, api_url)
+    client = client_from_env(spec, env, repo=repo, api_url=url)
+    if client is None and not dry_run:
         raise UsageError("publishing needs GITHUB_TOKEN (or GH_TOKEN) and the repository "
-                         "(--repo or GITHUB_REPOSITORY)")
-    result = publish(spec, repo_root, release_dir, _days(args.days), github=client,
-                     dry_run=args.dry_run, options=options_from_env(env, api_url),
-                     repository=args.repo or env.get("GITHUB_REPOSITORY", ""))
+                         "(--repo or GITHUB_REPOSITORY); --dry-run shows the plan without")
+    result = publish(spec, repo_root, release_dir.resolve(), days, github=client,
+                     dry_run=dry_run, options=options_from_env(env, url),
+                     repository=repo or env.get("GITHUB_REPOSITORY", ""))
     sys.stdout.write(redact(render_text(result.plan)))
-    if args.json == "-":
+    if json_out == "-":
         sys.stdout.write(redact(render_json(result.plan)))
-    elif args.json:
-        Path(args.json).write_text(redact(render_json(result.plan)), encoding="utf-8")
+    elif json_out:
+        Path(json_out).write_text(redact(render_json(result.plan)), encoding="utf-8")
     for error in result.errors:
         print(f"error: {redact(error)}", file=sys.stderr)
+    return result
+
+
+def publish_after_run(spec: Spec, args: argparse.Namespace, env: Mapping[str, str],
+                      run: RunResult) -> None:
+    """``tars-ci run --publish``: publish what the run wrote; PublishError when a step
+    failed (the CLI maps it to exit 5)."""
+    from tars_ci.errors import PublishError
+
+    result = publish_release(spec, env, run.release_dir, days=run.days_processed or None,
+                             dry_run=bool(getattr(args, "dry_run", False)))
+    if not result.ok:
+        raise PublishError(f"{len(result.errors)} publishing step(s) failed; first: "
+                           f"{result.errors[0]}")
+
+
+def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    """Publish (or plan) the spec's release."""
+    from tars_ci.spec import load_spec
+
+    spec = load_spec(args.spec, env)
+    reports = Path(args.reports or spec.reports.dir)
+    result = publish_release(spec, env, reports / spec.release.release_slug,
+                             days=_days(args.days), dry_run=args.dry_run, repo=args.repo,
+                             api_url=args.api_url, json_out=args.json, verbose=args.verbose)
     return EXIT_OK if result.ok else EXIT_PUBLISH

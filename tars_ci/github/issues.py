@@ -160,7 +160,7 @@ def _summary(op: Op, decision: Decision, settings: IssueSettings) -> tuple[str, 
         "comment_seen": ("comment", f"seen again on day(s) {days}"),
         "relabel": ("relabel", f"priority label → {priority_label(f.priority)}"),
         "comment_cleared": ("comment", (f"clear for {settings.close_after} day(s): "
-                                        f"{', '.join(str(d) for d in ep.clear_days)}")),
+                                        f"{', '.join(str(d) for d in ep.clear_days[:settings.close_after])}")),
         "close": ("close_issue", "finding cleared"),
         "comment_reopened": ("comment", f"back on day(s) {days}"),
         "reopen": ("reopen_issue", "new episode"),
@@ -173,16 +173,17 @@ def planned_steps(runs: Sequence[IssueRun], settings: IssueSettings) -> list[Ste
     steps = []
     for run in runs:
         d = run.decision
-        target = f"#{run.tracked.issue.number}" if run.tracked else d.finding_id
+        target = f"#{run.tracked.issue.number}" if run.tracked else "new issue"
+        url = run.tracked.issue.html_url if run.tracked else ""
         if not d.ops:
             steps.append(Step("issues", "none", target, f"{d.finding_id}: {d.reason}",
-                              "unchanged"))
+                              "unchanged", url))
         for op in d.ops:
             action, summary = _summary(op, d, settings)
             detail = ",".join(settings.labels_for(d.priority)) if op.kind in (
                 "create", "relabel", "reopen") else ""
             steps.append(Step("issues", action, target, f"{d.finding_id}: {summary}",
-                              detail=detail))
+                              url=url, detail=detail))
     return steps
 
 

@@ -52,7 +52,7 @@ def code(text: str, limit: int = 200) -> str:
 
 def title(text: str) -> str:
     """A one-line title without control characters, at most 200 characters."""
-    one = " ".join("".join(ch for ch in text if ch.isprintable() or ch == " ").split())
+    one = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
     return one if len(one) <= TITLE_LIMIT else one[:TITLE_LIMIT - 1] + "…"
 
 

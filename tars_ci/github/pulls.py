@@ -93,26 +93,27 @@ def sync_pull(client: GitHubClient | None, git: Git, remote: str, retro: Retro,
     if open_pr is None and latest is not None and not branch.changed:
         return steps + [Step("pull", "none", f"PR #{latest.number}", "merged; nothing new",
                              "unchanged", latest.html_url)]
-    if open_pr is None:
-        body = bodies.retro_body(settings.release_slug, settings.release_name, retro, links)
+    pr, created = open_pr, False
+    if pr is None:
+        fresh = bodies.retro_body(settings.release_slug, settings.release_name, retro, links)
         pr = client.create("open the retrospective pull request",
                            lambda: client.repo.create_pull(base=settings.base,
                                                            head=settings.branch, title=title,
-                                                           body=body),
+                                                           body=fresh),
                            lambda: _open_one(client, settings), exists_ok=True)
         steps.append(Step("pull", "open_pr", f"PR #{pr.number}", title, "done", pr.html_url))
         created = True
-    else:
-        pr, created = open_pr, False
-        body = bodies.retro_body(settings.release_slug, settings.release_name, retro, links,
-                                 markers.checked_items(pr.body))
-        if pr.title != title or (pr.body or "") != body:
-            client.update(f"update PR #{pr.number}", lambda: pr.edit(title=title, body=body))
-            steps.append(Step("pull", "update_pr", f"PR #{pr.number}", "title/body updated",
-                              "done", pr.html_url))
-        else:
-            steps.append(Step("pull", "update_pr", f"PR #{pr.number}", "up to date",
-                              "unchanged", pr.html_url))
+    # (a PR found after a 422 was opened by another run: it is brought up to date too)
+    body = bodies.retro_body(settings.release_slug, settings.release_name, retro, links,
+                             markers.checked_items(pr.body))
+    if pr.title != title or (pr.body or "") != body:
+        current = pr
+        client.update(f"update PR #{pr.number}", lambda: current.edit(title=title, body=body))
+        steps.append(Step("pull", "update_pr", f"PR #{pr.number}", "title/body updated",
+                          "done", pr.html_url))
+    elif not created:
+        steps.append(Step("pull", "update_pr", f"PR #{pr.number}", "up to date", "unchanged",
+                          pr.html_url))
     steps += _labels_and_reviewers(client, pr, settings, created)
     return steps
 

@@ -10,6 +10,7 @@ Test-control endpoints live outside the prefix under ``/_emulator/`` (state, req
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -91,6 +92,7 @@ class GitHubEmulator:
     def start(self) -> Self:
         """Serve in a background thread."""
         self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={"poll_interval": 0.05},
                                         name="github-emulator", daemon=True)
         self._thread.start()
         return self
@@ -133,6 +135,13 @@ class GitHubEmulator:
             repo = self.state.repos[full_name]
             return [dict(it, pull=dict(it["pull"])) for _, it in sorted(repo.issues.items())
                     if it["pull"]]
+
+    def add_issue(self, full_name: str, title: str, body: str | None = None,
+                  labels: tuple[str, ...] = (), login: str = "alice") -> int:
+        """Create an issue directly in the state (fast seeding); returns its number."""
+        with self.state.lock:
+            repo = self.state.repos[full_name]
+            return int(self.state._new_item(repo, login, title, body, list(labels), [])["number"])
 
     def merge_pull(self, full_name: str, number: int) -> None:
         """Mark a pull request merged, as a person pressing the button would."""
@@ -280,6 +289,12 @@ class GitHubEmulator:
 def _make_handler(emulator: GitHubEmulator) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+
+        def setup(self) -> None:
+            super().setup()
+            # Headers and body are separate writes; without this, Nagle's algorithm and
+            # delayed ACKs add ~40 ms to every keep-alive request.
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
