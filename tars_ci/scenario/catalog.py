@@ -9,7 +9,7 @@ error_rate         0.05 %; day 4 incident (09:00–17:30) → day mean 0.08 %; d
 p99 / p95 latency  120 / 80 ms; day 2 tail-latency incident 07:00–19:00 → p99 day mean ≈ 165
 cpu_percent        45.2 → 52.3 (day 7), roughly linear
 memory_percent     58 % ± 10–18 % per day (+12, −15, +18, −10, +16, −17, +14 % on days 1..7)
-cost               compute/storage/network; GA day $300/day, days 1..7 average $336/day
+cost               compute/storage/network; GA day $300/day, days 1..7 average $335.97/day
 targets up         100 %, except one pod restart on day 3 (one missed scrape, counter reset)
 =================  ====================================================================
 
@@ -38,11 +38,13 @@ D = timedelta(days=1)
 MEMORY_GA = 58.0
 MEMORY_DAYS = (0.0, 0.12, -0.15, 0.18, -0.10, 0.16, -0.17, 0.14)
 CPU_GA, CPU_DAY7 = 45.2, 52.3
-# cost per day in USD, day 0..7, per component (totals 300, 324, 330, 333, 336, 339, 342, 348)
-COST_PER_DAY = {
-    "compute": (210.0, 230.0, 235.0, 237.0, 239.0, 241.0, 243.0, 248.0),
-    "storage": (48.0, 48.5, 49.0, 49.5, 50.0, 50.5, 51.0, 51.5),
-    "network": (42.0, 45.5, 46.0, 46.5, 47.0, 47.5, 48.0, 48.5),
+# Cost rate in USD per hour, day 0..7: GA day $300/day; days 1..7 average $335.97/day
+# (+12 %). Irregular decimals on purpose: a designed value like 10.125 would sit exactly on
+# a rounding boundary of the reports' 2-decimal output.
+COST_PER_HOUR = {
+    "compute": (8.75, 9.5671, 9.7793, 9.8862, 9.9517, 10.0583, 10.1347, 10.3291),
+    "storage": (2.0, 2.0196, 2.0402, 2.0613, 2.0829, 2.1038, 2.1244, 2.1463),
+    "network": (1.75, 1.8961, 1.9172, 1.9368, 1.9587, 1.9779, 1.9993, 2.0214),
 }
 ERROR_DAYS = (0.0, 0.0, 0.001, -0.001, 0.0, 0.003, 0.002, 0.004)  # + the day-4 incident
 
@@ -56,18 +58,17 @@ def baselines() -> dict[str, Baseline]:
         "p99_ms": Baseline(120.0, diurnal=8.0, noise=2.0, smooth=0.9),
         "cpu_percent": Baseline(CPU_GA, diurnal=7.0, noise=1.0, smooth=0.95),
         "memory_percent": Baseline(MEMORY_GA, diurnal=1.5, noise=0.6, smooth=0.97),
-        "cost_compute": Baseline(COST_PER_DAY["compute"][0] / 24, diurnal=1.2, noise=0.05),
-        "cost_storage": Baseline(COST_PER_DAY["storage"][0] / 24, noise=0.005, smooth=0.99),
-        "cost_network": Baseline(COST_PER_DAY["network"][0] / 24, diurnal=0.3, noise=0.02),
+        "cost_compute": Baseline(COST_PER_HOUR["compute"][0], diurnal=1.2, noise=0.05),
+        "cost_storage": Baseline(COST_PER_HOUR["storage"][0], noise=0.005, smooth=0.99),
+        "cost_network": Baseline(COST_PER_HOUR["network"][0], diurnal=0.3, noise=0.02),
     }
 
 
 def demo() -> Scenario:
     """The bundled demo scenario (see the module docstring)."""
     cost = tuple(
-        DayLevels(f"cost_{name}", tuple((v - per_day[0]) / 24 for v in per_day),
-                  transition=2 * H)
-        for name, per_day in COST_PER_DAY.items())
+        DayLevels(f"cost_{name}", tuple(v - per_hour[0] for v in per_hour), transition=2 * H)
+        for name, per_hour in COST_PER_HOUR.items())
     regressions: tuple[Regression, ...] = (
         Spike("p99_ms", 2 * D + 7 * H, 2 * D + 19 * H, 92.0, edge=timedelta(minutes=20)),
         Spike("p95_ms", 2 * D + 7 * H, 2 * D + 19 * H, 12.0, edge=timedelta(minutes=20)),

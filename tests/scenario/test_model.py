@@ -98,6 +98,8 @@ def test_demo_truth_hits_the_targets_of_the_core_issue() -> None:
     np.testing.assert_allclose(day("memory_percent") / 58.0 - 1,
                                [0, .12, -.15, .18, -.10, .16, -.17, .14], atol=1e-9)
     cost = 24 * (day("cost_compute") + day("cost_storage") + day("cost_network"))
-    np.testing.assert_allclose(cost, [300, 324, 330, 333, 336, 339, 342, 348], atol=1e-6)
+    np.testing.assert_allclose(cost, [300, 323.5872, 329.6808, 333.2232, 335.8392, 339.36,
+                                      342.2016, 347.9232], atol=1e-6)
+    assert cost[1:].mean() == pytest.approx(335.9736)
     assert 160 < day("p99_ms")[2] < 170
     assert day("error_percent")[4] == pytest.approx(0.08, abs=5e-4)
