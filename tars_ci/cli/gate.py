@@ -59,6 +59,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from tars_ci.gates.verdict import unavailable
     from tars_ci.reports.jsonio import write_json
     from tars_ci.sources import open_source
+    from tars_ci.timeline import iso
 
     spec, spec_dir = load(args, env)
     gates = spec.gates
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     if args.prometheus_url:
         settings = dataclasses.replace(settings, kind="prometheus",
                                        url=_url(args.prometheus_url))
-    log.info("gate %s: %s window ending %s", stage.name, _span(window), end.isoformat())
+    log.info("gate %s: %s window ending %s", stage.name, _span(window), iso(end))
     source = open_source(settings, spec_dir)
     try:
         verdict = run_gate(gates, stage.name, source, end, window)

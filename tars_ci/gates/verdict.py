@@ -57,9 +57,8 @@ def decide(stage: str, traffic_percent: float, start: datetime, end: datetime,
     warnings: list[str] = []
     for row in rows:
         metric = by_name[row.metric]
-        if row.status in ("no_data", "error"):
-            word = "no data" if row.status == "no_data" else "error"
-            missing.append(f"{row.id}: {word}: {row.reason}")
+        if row.status in ("no_data", "error"):  # the reason names the track and the cause
+            missing.append(f"{row.id}: {row.reason}")
         elif row.status == "fail" and not row.critical:
             warnings.append(f"{row.id} (non-critical): {row.reason}")
         elif row.status == "fail":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -9,6 +11,7 @@ from tars_ci.errors import SourceUnavailable
 from tars_ci.gates import document, evaluate_stage, exit_code, run_gate, stage_queries
 from tars_ci.gates.verdict import Verdict
 from tars_ci.sources.interface import NoData, QueryFailed
+from tars_ci.spec.model import GateCriterion, GateMetric, GateStage
 from tests.gates.builders import (
     END,
     STEP,
@@ -30,8 +33,9 @@ def flat(value: float, n: int = 40) -> np.ndarray:
     return np.full(n, value)
 
 
-def judge(g_metrics: list, criteria: dict, results: dict) -> Verdict:  # type: ignore[type-arg]
-    g = gates(g_metrics, [stage(**criteria)])
+def judge(g_metrics: list[GateMetric], criteria: dict[str, GateCriterion],
+          results: dict[str, Any]) -> Verdict:
+    g = gates(g_metrics, [GateStage("canary-10", 10, tuple(criteria.values()))])
     return evaluate_stage(g, g.stages[0], {k: series(v) if isinstance(v, np.ndarray) else v
                                            for k, v in results.items()}, START, END)
 
@@ -133,7 +137,7 @@ def test_no_canary_series_is_never_a_promotion() -> None:
     assert (v.decision, exit_code(v), v.failed, v.missing) == ("hold", 3, False, True)
     assert [(r.id, r.status) for r in v.criteria] == [("lat:threshold", "no_data"),
                                                       ("lat:drift", "no_data")]
-    assert v.reasons[0] == "lat:threshold: no data: canary: no data: no series matched"
+    assert v.reasons[0] == "lat:threshold: canary: no data: no series matched"
 
 
 def test_a_failed_query_is_an_error_and_holds_on_exit_3() -> None:
