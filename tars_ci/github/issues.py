@@ -206,7 +206,7 @@ def ensure_labels(client: GitHubClient, names: Sequence[str]) -> list[Step]:
                                                    for lab in client.repo.get_labels()})
     steps = []
     for name in names:
-        if name.lower() not in existing:
+        if name.lower() not in existing and client.writes_left > 0:
             _create_label(client, name)
             steps.append(Step("issues", "create_label", name, "label created", "done"))
     return steps

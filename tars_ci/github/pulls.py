@@ -26,6 +26,9 @@ if TYPE_CHECKING:
     from github.PullRequest import PullRequest
 
 
+DEFERRED = "write cap reached; the next run continues"
+
+
 class PullSettings(NamedTuple):
     """What the spec says about the retrospective pull request."""
 
@@ -94,6 +97,10 @@ def sync_pull(client: GitHubClient | None, git: Git, remote: str, retro: Retro,
         return steps + [Step("pull", "none", f"PR #{latest.number}", "merged; nothing new",
                              "unchanged", latest.html_url)]
     pr, created = open_pr, False
+    if client.writes_left < 1:
+        return steps + [Step("pull", "open_pr" if pr is None else "update_pr",
+                             target if pr is None else f"PR #{pr.number}", title, "deferred",
+                             detail=DEFERRED)]
     if pr is None:
         fresh = bodies.retro_body(settings.release_slug, settings.release_name, retro, links)
         pr = client.create("open the retrospective pull request",
@@ -106,7 +113,10 @@ def sync_pull(client: GitHubClient | None, git: Git, remote: str, retro: Retro,
     # (a PR found after a 422 was opened by another run: it is brought up to date too)
     body = bodies.retro_body(settings.release_slug, settings.release_name, retro, links,
                              markers.checked_items(pr.body))
-    if pr.title != title or (pr.body or "") != body:
+    if (pr.title != title or (pr.body or "") != body) and client.writes_left < 1:
+        steps.append(Step("pull", "update_pr", f"PR #{pr.number}", "title/body", "deferred",
+                          pr.html_url, DEFERRED))
+    elif pr.title != title or (pr.body or "") != body:
         current = pr
         client.update(f"update PR #{pr.number}", lambda: current.edit(title=title, body=body))
         steps.append(Step("pull", "update_pr", f"PR #{pr.number}", "title/body updated",
@@ -124,10 +134,16 @@ def _labels_and_reviewers(client: GitHubClient, pr: Any, settings: PullSettings,
     steps = []
     have = {lab.name.lower() for lab in pr.labels}
     missing: Sequence[str] = [n for n in settings.labels if n.lower() not in have]
-    if missing:
+    if missing and client.writes_left < 1:
+        steps.append(Step("pull", "label_pr", f"PR #{pr.number}", ", ".join(missing),
+                          "deferred", detail=DEFERRED))
+    elif missing:
         client.update(f"label PR #{pr.number}", lambda: pr.add_to_labels(*missing))
         steps.append(Step("pull", "label_pr", f"PR #{pr.number}", ", ".join(missing), "done"))
-    if created and settings.reviewers:
+    if created and settings.reviewers and client.writes_left < 1:
+        steps.append(Step("pull", "reviewers", f"PR #{pr.number}",
+                          ", ".join(settings.reviewers), "deferred", detail=DEFERRED))
+    elif created and settings.reviewers:
         client.update(f"request reviewers on PR #{pr.number}",
                       lambda: pr.create_review_request(reviewers=list(settings.reviewers)))
         steps.append(Step("pull", "reviewers", f"PR #{pr.number}",

@@ -138,3 +138,13 @@ def test_retro_body_keeps_ticks_and_escapes() -> None:
         "request and keeps ticked items ticked.</sub>")])
     assert markers.checked_items(body) == frozenset({"b:2"})
     assert markers.has_retro_marker(body, "rel")
+
+
+def test_huge_retro_body_is_bounded() -> None:
+    retro = Retro("a.md", "a.json", "word " * 20000,
+                  tuple(ActionItem("P1", f"i{n}", f"item {n}", "k", 1, "d" * 300)
+                        for n in range(200)))
+    body = bodies.retro_body("rel", "api", retro, LINKS)
+    assert len(body) <= BODY_LIMIT
+    assert body.startswith("<!-- tars-ci:retro release=rel -->")
+    assert body.endswith("_Truncated: see GA_7DAY_RETROSPECTIVE.md._")

@@ -13,6 +13,7 @@ import pytest
 
 from tars_ci.cli import main
 from tars_ci.github.publish import PublishResult
+from tars_ci.spec.model import Spec
 from tests.github.conftest import REPO, TOKEN, git, write_scenario_day
 from tests.github_emulator import GitHubEmulator, faults
 
@@ -178,3 +179,18 @@ def test_two_publish_processes_in_parallel(emulator: GitHubEmulator, remote: Pat
     assert "refs/tars-ci/locks" not in git(remote, "for-each-ref")
     # the run that came second found everything done
     assert sum("  done      push " in o[0] for o in outs) == 1
+
+
+def test_token_and_api_url_come_from_the_environment(spec: object) -> None:
+    from tars_ci.cli.publish import api_url_for, client_from_env
+
+    assert isinstance(spec, Spec)
+    ghe = {"GH_TOKEN": "ghs_x", "GITHUB_REPOSITORY": REPO,
+           "GITHUB_API_URL": "https://ghe.example.com/api/v3"}
+    client = client_from_env(spec, ghe)
+    assert client is not None
+    assert (client.api_url, client.repository) == ("https://ghe.example.com/api/v3", REPO)
+    assert client.pacing.seconds_between_writes == 1.0
+    assert client_from_env(spec, {"GITHUB_REPOSITORY": REPO}) is None
+    assert api_url_for(spec, ghe, "https://other/api/v3") == "https://other/api/v3"
+    assert api_url_for(spec, {}) == "https://api.github.com"

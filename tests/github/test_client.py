@@ -166,3 +166,13 @@ def test_publish_completes_through_rate_limits_and_a_502(
     assert len(emulator.issues(REPO)) == 4 and len(emulator.pulls(REPO)) == 1
     # 403 → 5 s, then a 502 on the second try → 1 s; 429 → 1 s; the PR's 502 → 0.5 s
     assert sorted(sleeps.calls) == [0.5, 1.0, 1.0, 5.0]
+
+
+def test_production_pacing_keeps_a_second_between_writes(emulator: GitHubEmulator) -> None:
+    client = GitHubClient(TOKEN, REPO, api_url=emulator.url)  # default Pacing()
+    assert (client.pacing.seconds_between_writes, client.pacing.max_writes) == (1.0, 60)
+    client.repo  # noqa: B018
+    start = time.monotonic()
+    client.update("label a", lambda: client.repo.create_label("a", "ffffff"))
+    client.update("label b", lambda: client.repo.create_label("b", "ffffff"))
+    assert time.monotonic() - start >= 1.0

@@ -185,3 +185,21 @@ def test_human_closed_issue_stays_closed_and_a_new_episode_reopens(
     assert issue["comments"][-1]["body"].startswith(
         "<!-- tars-ci:event kind=reopened episode=6 day=6 -->\nBack on day(s) 6")
     assert "priority/P0" in issue["labels"] and "priority/P1" not in issue["labels"]
+
+
+def test_write_cap_defers_the_rest_and_the_next_run_converges(
+        emulator: GitHubEmulator, remote: Path, clone: Callable[[str], Path],
+        run_publish: Callable[..., PublishResult], make_client: Callable[..., Any]) -> None:
+    work = clone("work")
+    for day in range(8):
+        write_scenario_day(work, day)
+    first = run_publish(work, None, client=make_client(max_writes=8))
+    assert first.ok
+    # 5 labels + 3 issue writes fit; the rest waits for the next run
+    assert first.plan.count("done", "issues") == 8
+    deferred = first.plan.actions("open_issue", "deferred")
+    assert [s.summary.split(":")[0] for s in deferred] == ["p99_latency_ms", "error_rate"]
+    second = run_publish(work, None)
+    assert second.ok and second.plan.count("deferred") == 0
+    assert len(emulator.issues(REPO)) == 4 and len(emulator.pulls(REPO)) == 1
+    assert sorted(len(i["comments"]) for i in emulator.issues(REPO)) == [0, 0, 1, 1]
