@@ -4,6 +4,7 @@
 same node object as its anchor: composing a "billion laughs" document is cheap, walking it is
 not. :func:`compose` therefore measures the graph once, in linear time, and refuses
 
+* nesting deeper than ``MAX_DEPTH`` (the composer recurses once per level),
 * aliases that expand to more than ``MAX_ALIAS_NODES`` nodes in total (an alias bomb),
 * recursive aliases (an alias inside its own anchor),
 * tags outside YAML's core types (``!!python/object``, ``!custom``, ``!!set`` …),
@@ -24,6 +25,7 @@ from tars_ci.errors import SpecError, SpecProblem
 from tars_ci.spec.values import short
 
 MAX_ALIAS_NODES = 10_000
+MAX_DEPTH = 64
 
 _T = "tag:yaml.org,2002:"
 STR, INT, FLOAT, BOOL, NULL, TIMESTAMP = (_T + k for k in
@@ -41,12 +43,27 @@ class _Composer(yaml.SafeLoader):
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.alias_lines: dict[tuple[int, int], int] = {}
+        self.depth = 0
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
         if isinstance(parent, yaml.SequenceNode) and self.check_event(yaml.AliasEvent):
             line = self.peek_event().start_mark.line + 1
             self.alias_lines[(id(parent), int(index))] = line
-        return typing.cast(yaml.Node, super().compose_node(parent, index))
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:  # the composer recurses: stop long before Python does
+                raise _TooDeep(self.peek_event().start_mark.line + 1)
+            return typing.cast(yaml.Node, super().compose_node(parent, index))
+        finally:
+            self.depth -= 1
+
+
+class _TooDeep(Exception):
+    """Internal: nesting beyond MAX_DEPTH, at this line."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
 
 
 def line_of(node: yaml.Node) -> int:
@@ -103,7 +120,10 @@ def compose(text: str, file: str) -> yaml.Node | None:
         raise SpecError([SpecProblem("", line, msg, file)]) from exc
     except yaml.YAMLError as exc:  # pragma: no cover - every parser error is marked
         raise SpecError([SpecProblem("", None, f"invalid YAML: {exc}", file)]) from exc
-    except RecursionError as exc:
+    except _TooDeep as exc:
+        msg = f"YAML is nested more than {MAX_DEPTH} levels deep; a spec needs a handful"
+        raise SpecError([SpecProblem("", exc.line, msg, file)]) from None
+    except RecursionError as exc:  # pragma: no cover - MAX_DEPTH stops it first
         raise SpecError([SpecProblem("", None, "YAML is nested too deeply", file)]) from exc
     finally:
         if loader is not None:

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import math
 import re
 import types
@@ -74,8 +75,8 @@ from tars_ci.spec.values import (
     short,
 )
 
-__all__ = ["MAX_BYTES", "MAX_PROBLEMS", "format_duration", "load_spec", "parse_duration",
-           "parse_spec", "parse_timestamp"]
+__all__ = ["MAX_BYTES", "MAX_PROBLEMS", "field_meta", "format_duration", "load_spec",
+           "parse_duration", "parse_spec", "parse_timestamp"]
 
 MAX_BYTES = 256 * 1024
 MAX_PROBLEMS = 100
@@ -117,6 +118,15 @@ class _Context:
                 return None
             cut = max(path.rfind("."), path.rfind("["))
             path = path[:cut] if cut > 0 else ""
+
+
+def field_meta(f: dataclasses.Field[Any]) -> dict[str, Any]:
+    """A field's metadata as the loader and the JSON Schema apply it: a ``pattern`` does not
+    apply to the empty string when that is the default (empty means "not set")."""
+    meta = dict(f.metadata)
+    if "pattern" in meta and f.default == "":
+        meta["empty_ok"] = True
+    return meta
 
 
 def _fail(file: str, line: int | None, message: str) -> SpecError:
@@ -199,7 +209,7 @@ def _dataclass(node: yaml.Node, cls: type, path: str, ctx: _Context,
     if not isinstance(node, yaml.MappingNode):
         ctx.add(path, line_of(node), f"must be a mapping, got {describe(node)}")
         raise _Invalid
-    hints = typing.get_type_hints(cls)
+    hints = _hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     values: dict[str, Any] = dict(injected or {})
     present = set(values)
@@ -218,7 +228,7 @@ def _dataclass(node: yaml.Node, cls: type, path: str, ctx: _Context,
         else:
             present.add(key)
             try:
-                values[key] = _convert(value_node, hints[key], sub, fields[key].metadata, ctx)
+                values[key] = _convert(value_node, hints[key], sub, field_meta(fields[key]), ctx)
             except _Invalid:
                 failed = True
     for name, f in fields.items():
@@ -241,6 +251,12 @@ def _build(cls: type, values: Mapping[str, Any], path: str, ctx: _Context) -> An
     return obj
 
 
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    """``typing.get_type_hints`` once per class (it evaluates every annotation each time)."""
+    return typing.get_type_hints(cls)
+
+
 def _required(f: dataclasses.Field[Any]) -> bool:
     return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
 
@@ -257,8 +273,8 @@ def _keyed(node: yaml.Node, cls: Any, key_field: str, path: str, meta: Mapping[s
         ctx.lines[sub] = line_of(key_node)
         try:
             if len(others) == 1:  # shorthand: the key maps straight to the one other field
-                hint = typing.get_type_hints(cls)[others[0].name]
-                value = _convert(value_node, hint, sub, others[0].metadata, ctx)
+                hint = _hints(cls)[others[0].name]
+                value = _convert(value_node, hint, sub, field_meta(others[0]), ctx)
                 values = {key_field: key_node.value, others[0].name: value}
                 out.append(_build(cls, values, sub, ctx))
             else:
@@ -320,6 +336,7 @@ class _Scalar(NamedTuple):
     tag: str
     expanded: bool
     line: int
+    plain: bool
 
     def shown(self) -> str:
         """The value for a message: its YAML type and (shortened) text."""
@@ -343,11 +360,9 @@ def _scalar(node: yaml.Node, path: str, ctx: _Context) -> _Scalar:
         tag = str(node.tag)
     elif node.style is None:
         tag = resolve(text) if text != raw else implicit
-        if tag == STR and _FLOAT12_RE.match(text):  # YAML 1.2 reads 1e3 as a number
-            tag = FLOAT
     else:
         tag = implicit
-    return _Scalar(text, tag, text != raw, line)
+    return _Scalar(text, tag, text != raw, line, node.style is None)
 
 
 def _literal(s: _Scalar, allowed: tuple[Any, ...], path: str, ctx: _Context) -> Any:
@@ -399,6 +414,8 @@ def _integer(text: str) -> int:
 
 
 def _float(s: _Scalar, path: str, ctx: _Context) -> float:
+    if s.tag == STR and s.plain and _FLOAT12_RE.match(s.text):
+        s = s._replace(tag=FLOAT)  # YAML 1.2 reads a plain 1e3 as a number; so do we, here
     if s.tag not in (INT, FLOAT):
         ctx.add(path, s.line, f"must be a number, got {s.shown()}")
         raise _Invalid
@@ -459,7 +476,7 @@ _SCALARS: dict[Any, Any] = {
 def _check_meta(value: Any, s: _Scalar, path: str, meta: Mapping[str, Any],
                 ctx: _Context) -> None:
     """Bounds (``minimum`` …) and ``pattern`` from field metadata, as the JSON Schema has them."""
-    if isinstance(value, str) and "pattern" in meta:
+    if isinstance(value, str) and "pattern" in meta and not (value == "" and meta.get("empty_ok")):
         pattern = str(meta["pattern"])
         if pattern.endswith("$") and not pattern.endswith("\\$"):  # ECMA-262 `$`: no newline
             pattern = pattern[:-1] + r"\Z"

@@ -30,6 +30,7 @@ from typing import Any, Literal, Union
 
 from tars_ci.reports.jsonio import dumps, write_text
 from tars_ci.spec.document import STR, resolve
+from tars_ci.spec.loader import field_meta
 from tars_ci.spec.model import Secret, Spec
 from tars_ci.spec.values import (
     DURATION_PATTERN,
@@ -118,7 +119,7 @@ def _ref(cls: type, key: str | None, defs: dict[str, Any]) -> dict[str, Any]:
 
 
 def _field(f: dataclasses.Field[Any], hint: Any, defs: dict[str, Any]) -> dict[str, Any]:
-    out = _type(hint, f.metadata, defs)
+    out = _type(hint, field_meta(f), defs)
     out["description"] = f.metadata.get("doc", "")
     if f.default is not dataclasses.MISSING:
         out["default"] = {} if f.metadata.get("keyed") else _plain(f.default)
@@ -150,7 +151,7 @@ def _tuple(item: Any, meta: typing.Mapping[str, Any], defs: dict[str, Any]) -> d
         return out
     others = _fields(item, key)
     if len(others) == 1:  # shorthand: name → the one other field's value
-        value = _type(others[0][1], others[0][0].metadata, defs)
+        value = _type(others[0][1], field_meta(others[0][0]), defs)
     else:
         value = _ref(item, key, defs)
     out = {"type": "object", "additionalProperties": value}
@@ -172,9 +173,12 @@ def _scalar(tp: Any, meta: typing.Mapping[str, Any]) -> dict[str, Any]:
     if tp is float:
         return _env({"type": "number", **bounds})
     if tp in (str, Secret):
-        if "pattern" in meta:
-            return _env({"type": "string", "pattern": meta["pattern"]})
-        return {"type": "string"}
+        if "pattern" not in meta:
+            return {"type": "string"}
+        out = _env({"type": "string", "pattern": meta["pattern"]})
+        if meta.get("empty_ok"):
+            out["anyOf"].insert(1, {"const": ""})
+        return out
     if tp is datetime:
         return _env({"type": "string", "format": "date-time"})
     if tp is time:
@@ -213,7 +217,7 @@ def markdown_reference() -> str:
                 "| key | type | default | description |", "| --- | --- | --- | --- |"]
         for f, hint in _fields(cls, key):
             sub = f"{path}.{f.name}" if path else f.name
-            cells = (f"`{f.name}`", _type_name(hint, f.metadata, sub), _default(f),
+            cells = (f"`{f.name}`", _type_name(hint, field_meta(f), sub), _default(f),
                      f.metadata.get("doc", ""))
             out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
         out.append("")
@@ -247,7 +251,7 @@ def _type_name(tp: Any, meta: typing.Mapping[str, Any], path: str) -> str:
         key = meta["keyed"]
         others = _fields(args[0], key)
         if len(others) == 1:
-            return f"mapping {key} → {_type_name(others[0][1], others[0][0].metadata, path)}"
+            return f"mapping {key} → {_type_name(others[0][1], field_meta(others[0][0]), path)}"
         return f"mapping {key} → settings (`{path}.<{key}>`)"
     if origin is tuple:
         item = _type_name(args[0], {}, path)
@@ -260,7 +264,7 @@ def _type_name(tp: Any, meta: typing.Mapping[str, Any], path: str) -> str:
     text = names[tp]
     limits = [f"{_SIGNS[k]} {meta[k]}" for k in _BOUNDS if k in meta]
     if "pattern" in meta:
-        limits.append(f"matching `{meta['pattern']}`")
+        limits.append(f"matching `{meta['pattern']}`" + (" or empty" if meta.get("empty_ok") else ""))
     return f"{text} ({', '.join(limits)})" if limits else text
 
 
@@ -278,7 +282,8 @@ def _default(f: dataclasses.Field[Any]) -> str:
         return "`null`"
     if isinstance(value, bool):
         return "`true`" if value else "`false`"
-    if isinstance(value, str) and (value == "" or resolve(value) != STR):  # YAML needs quotes
+    if isinstance(value, str) and (value == "" or resolve(value) != STR
+                                   or isinstance(f.default, time)):  # YAML needs quotes
         return f'`"{value}"`'
     return f"`{value}`"
 

@@ -61,14 +61,18 @@ def parse_duration(text: str) -> timedelta:
     match = DURATION_RE.match(text)
     if not match:
         raise ValueError(f"must be a duration like 30s, 15m, 1h30m or 7d, got {short(text)}")
-    if not any(match.groups()):
-        seconds = float(text)
-    else:
-        w, d, h, m, s, ms = (float(g) if g else 0.0 for g in match.groups())
-        seconds = w * 604800 + d * 86400 + h * 3600 + m * 60 + s + ms / 1000
-    if not seconds <= MAX_DURATION.total_seconds():
+    try:
+        if not any(match.groups()):
+            value = timedelta(seconds=float(text))
+        else:  # unit by unit, so whole numbers of each unit stay exact
+            w, d, h, m, s, ms = (float(g) if g else 0.0 for g in match.groups())
+            value = (timedelta(weeks=w) + timedelta(days=d) + timedelta(hours=h)
+                     + timedelta(minutes=m) + timedelta(seconds=s) + timedelta(milliseconds=ms))
+    except OverflowError:
+        value = timedelta.max
+    if value > MAX_DURATION:
         raise ValueError(f"duration {short(text)} is out of range (at most 3650d)")
-    return timedelta(seconds=seconds)
+    return value
 
 
 def format_duration(value: timedelta) -> str:

@@ -330,7 +330,11 @@ def test_custom_tags_are_refused() -> None:
 
 
 def test_deep_nesting_is_refused_without_a_crash() -> None:
-    assert problems("a: " + "[" * 3000 + "]" * 3000 + "\n") == ["None: : YAML is nested too deeply"]
+    assert problems("a: " + "[" * 3000 + "]" * 3000 + "\n") == [
+        "1: : YAML is nested more than 64 levels deep; a spec needs a handful"]
+    block = "".join(" " * i + f"k{i}:\n" for i in range(70)) + " " * 70 + "leaf\n"
+    # the root mapping is level 1, so key k63 (line 64) is the 65th level
+    assert problems(block) == ["64: : YAML is nested more than 64 levels deep; a spec needs a handful"]
 
 
 def test_second_document_is_refused_on_its_line() -> None:
