@@ -111,13 +111,14 @@ def fit(values: np.ndarray, settings: AnomalySettings,
 def _fit_block(x: np.ndarray, s: AnomalySettings, period: int) -> Fit:
     observed = np.isfinite(x)
     z, expected = _zscores(x, observed, s, period)
-    evidence = _evidence(z, observed, s)
-    seen = np.cumsum(observed, axis=1)
-    evidence[seen <= s.warmup] = 0.0
-    if s.refractory > 0:
-        evidence = np.maximum(
-            evidence - s.refractory * filters.decaying_max(evidence, s.refractory_decay), 0.0)
-    evidence[~observed] = 0.0
+    warm = np.cumsum(observed, axis=1) > s.warmup
+    found = np.maximum(_evidence(np.maximum(z, 0.0), observed, s),
+                       _evidence(np.maximum(-z, 0.0), observed, s))
+    found[~warm] = 0.0
+    if s.refractory > 0:  # shared by both directions: a spike and its rebound are one event
+        found -= s.refractory * filters.decaying_max(found, s.refractory_decay)
+    evidence = np.maximum(found, SUB_EVIDENCE * np.minimum(np.abs(z) / s.tail_z, 1.0))
+    evidence[~(observed & warm)] = 0.0
     return Fit(evidence / (evidence + HALF_EVIDENCE), np.where(observed, z, np.nan), expected)
 
 
@@ -139,7 +140,9 @@ def _zscores(x: np.ndarray, observed: np.ndarray, s: AnomalySettings,
         with np.errstate(invalid="ignore", divide="ignore"):
             zi = resid / (scale * MAD_TO_SIGMA)
         zi = np.clip(np.nan_to_num(zi, nan=0.0, posinf=Z_CAP, neginf=-Z_CAP), -Z_CAP, Z_CAP)
-        zi = np.where(np.isfinite(resid), zi, 0.0)  # no baseline yet: no evidence
+        # no evidence until the baseline exists and its scale has seen `warmup` residuals
+        known = filters.lag(np.cumsum(np.isfinite(resid), axis=1), fill=0)
+        zi = np.where(np.isfinite(resid) & (known >= max(1, s.warmup)), zi, 0.0)
         better = np.abs(zi) > np.abs(z)
         z = np.where(better, zi, z)
         expected = np.where(better, base, expected)
@@ -160,26 +163,23 @@ def _phase_scale(dev: np.ndarray, period: int, s: AnomalySettings) -> np.ndarray
     return filters.neighbourhood_max(phase, width)[:, :dev.shape[1]]
 
 
-def _evidence(z: np.ndarray, observed: np.ndarray, s: AnomalySettings) -> np.ndarray:
-    """−log10 of the tail probability of each point, from both directions' exceedance models."""
+def _evidence(u: np.ndarray, observed: np.ndarray, s: AnomalySettings) -> np.ndarray:
+    """−log10 of the tail probability of each point in one direction (``u`` = max(±z, 0))."""
     obs = observed.astype(np.float64)
     seen = filters.lag(filters.decayed_count(s.rate_alpha, observed), fill=0.0)
-    evidence = SUB_EVIDENCE * np.minimum(np.abs(z) / s.tail_z, 1.0)
-    tests = []
-    for u in (np.maximum(z, 0.0), np.maximum(-z, 0.0)):
-        hit = observed & (u > s.tail_z)
-        excess = np.where(hit, np.log(np.maximum(u, s.tail_z) / s.tail_z), 0.0)
-        hits = filters.lag(filters.decayed_sum(hit.astype(np.float64), s.rate_alpha, observed),
-                           fill=0.0)
-        size = filters.lag(filters.decayed_sum(excess, s.rate_alpha, observed), fill=0.0)
-        rate = (hits + 0.5 * s.prior_rate * s.prior_weight) / (seen + s.prior_weight)
-        beta = (size + s.prior_tail * s.prior_tail_weight) / (hits + s.prior_tail_weight)
-        tail = -np.log10(rate) + excess / (beta * LN10)
-        evidence = np.where(hit, np.maximum(evidence, tail), evidence)
+    hit = observed & (u > s.tail_z)
+    excess = np.where(hit, np.log(np.maximum(u, s.tail_z) / s.tail_z), 0.0)
+    hits = filters.lag(filters.decayed_sum(hit.astype(np.float64), s.rate_alpha, observed),
+                       fill=0.0)
+    size = filters.lag(filters.decayed_sum(excess, s.rate_alpha, observed), fill=0.0)
+    rate = (hits + 0.5 * s.prior_rate * s.prior_weight) / (seen + s.prior_weight)
+    beta = (size + s.prior_tail * s.prior_tail_weight) / (hits + s.prior_tail_weight)
+    evidence = np.where(hit, -np.log10(rate) + excess / (beta * LN10), 0.0)
+    if s.count_windows:
+        # the two directions' count tests together are 2·len(count_windows) tests
+        correction = np.log10(2 * len(s.count_windows))
         for n in s.count_windows:
             k = filters.trailing_sum(hit.astype(np.float64), n)
-            tests.append(poisson_surprise(k, rate * filters.trailing_sum(obs, n)))
-    if tests:
-        counted = np.max(tests, axis=0) - np.log10(len(tests))
-        evidence = np.maximum(evidence, counted)
+            counted = poisson_surprise(k, rate * filters.trailing_sum(obs, n)) - correction
+            evidence = np.maximum(evidence, counted)
     return evidence

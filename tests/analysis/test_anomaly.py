@@ -1,0 +1,363 @@
+"""analysis.anomaly: filters by hand, tail surprise, the detector's contract (online, NaN,
+warm-up, monotone, vectorised), what it is for (seasonality, direction, one alarm per event),
+episodes from hand-built scores, and a pinned NAB-style score on a labelled synthetic set."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import math
+
+import numpy as np
+import pytest
+
+from tars_ci.analysis import anomaly
+from tars_ci.analysis.anomaly import Episode, Scores, detector, episodes, filters, score
+from tars_ci.analysis.anomaly.tails import normal_surprise, poisson_surprise
+from tars_ci.spec.model import AnomalySettings
+
+S = AnomalySettings()
+HOUR = 3600.0
+
+
+def noise(n: int, seed: int, sd: float = 1.0, level: float = 100.0) -> np.ndarray:
+    return level + sd * np.random.default_rng(seed).standard_normal(n)
+
+
+# --------------------------------------------------------------------------- filters
+
+
+def test_ewma_by_hand_skips_missing_samples() -> None:
+    x = np.array([[1.0, 3.0, np.nan, 5.0]])
+    # weights ½, ¼, ⅛ renormalised: (2.5 + 0.75 + 0.125) / 0.875
+    assert filters.ewma(x, 0.5)[0] == pytest.approx([1.0, 7 / 3, 7 / 3, 3.375 / 0.875])
+    assert np.isnan(filters.ewma(np.array([[np.nan, 2.0]]), 0.5)[0, 0])
+
+
+@pytest.mark.parametrize("alpha", [0.001, 0.05, 0.5, 0.97, 1.0])
+def test_ewma_equals_the_step_by_step_recursion(alpha: float) -> None:
+    rng = np.random.default_rng(1)
+    x = rng.normal(1e6, 100.0, size=(3, 3000))
+    x[1, 40:900] = np.nan
+    x[2, rng.random(3000) < 0.3] = np.nan
+    expected = np.full(x.shape, np.nan)
+    for s in range(3):
+        num = den = 0.0
+        for t in range(x.shape[1]):
+            if not np.isnan(x[s, t]):
+                num, den = (1 - alpha) * num + alpha * x[s, t], (1 - alpha) * den + alpha
+            if den > 0:
+                expected[s, t] = num / den
+    got = filters.ewma(x, alpha)
+    assert np.allclose(got, expected, rtol=1e-12, atol=0, equal_nan=True)
+
+
+def test_seasonal_ewma_reads_the_same_phase_of_earlier_periods() -> None:
+    x = np.arange(1.0, 10.0)[None, :]  # periods of 3: [1 2 3] [4 5 6] [7 8 9]
+    got = filters.seasonal_ewma(x, 3, 0.5)[0]
+    assert np.isnan(got[:3]).all()
+    assert got[3:6] == pytest.approx([1, 2, 3])
+    assert got[6] == pytest.approx((0.5 * 4 + 0.25 * 1) / 0.75)
+
+
+def test_small_filters_by_hand() -> None:
+    v = np.array([[4.0, 0.0, 0.0, 1.0, 0.0]])
+    assert filters.decaying_max(v, 0.5)[0] == pytest.approx([0, 4, 2, 1, 1])
+    assert filters.trailing_sum(np.ones((1, 4)), 2)[0] == pytest.approx([1, 2, 2, 2])
+    wide = filters.neighbourhood_max(np.array([[0.0, 5.0, np.nan, 0.0, 0.0, 1.0]]), 1)
+    assert wide[0] == pytest.approx([5, 5, 5, 0, 1, 1])
+    lagged = filters.lag(np.array([[1.0, 2.0, 3.0]]), fill=0.0)
+    assert lagged[0] == pytest.approx([0, 1, 2])
+
+
+# --------------------------------------------------------------------------- tails
+
+
+def test_normal_surprise_matches_known_quantiles_and_never_saturates() -> None:
+    got = normal_surprise(np.array([-1.0, 0.0, 1.6448536, 5.0, 40.0]))
+    assert got[:4] == pytest.approx([-math.log10(0.8413447), math.log10(2), -math.log10(0.05),
+                                     -math.log10(2.8665157e-7)], rel=1e-6)
+    assert 349 < got[4] < 350 and math.isfinite(got[4])  # P ≈ 3.6e-350: still distinct
+
+
+def test_poisson_surprise_is_close_to_the_exact_tail_and_zero_below_the_mean() -> None:
+    def exact(k: int, lam: float) -> float:
+        below = sum(math.exp(-lam) * lam ** i / math.factorial(i) for i in range(k))
+        return -math.log10(1 - below)
+
+    cases = [(1, 0.1), (2, 0.1), (3, 1.0), (5, 1.0), (10, 2.0), (30, 10.0)]
+    got = poisson_surprise(np.array([k for k, _ in cases], float),
+                           np.array([lam for _, lam in cases]))
+    for (k, lam), g in zip(cases, got):
+        assert g == pytest.approx(exact(k, lam), rel=0.1), (k, lam)
+    assert poisson_surprise(np.array([1.0, 2.0]), np.array([1.0, 3.0])).tolist() == [0, 0]
+
+
+# --------------------------------------------------------------------------- the contract
+
+
+def corpus() -> np.ndarray:
+    """Four day-seasonal, spiky, gappy series at 5-minute steps."""
+    t = np.arange(4 * 288)
+    daily = 10 * np.sin(2 * np.pi * t / 288)
+    x = np.vstack([noise(len(t), 1) + daily, noise(len(t), 2, 3.0), noise(len(t), 3) * 0 + 7,
+                   noise(len(t), 4) + daily])
+    x[1, 700] += 40
+    x[3, 500:530] = np.nan
+    x[0, ::97] = np.nan
+    return x
+
+
+def test_scores_are_in_unit_interval_and_missing_points_score_zero() -> None:
+    x = corpus()
+    s = score(x, S, 300)
+    assert s.score.shape == s.z.shape == x.shape
+    assert ((s.score >= 0) & (s.score < 1)).all()
+    assert (s.score[np.isnan(x)] == 0).all() and np.isnan(s.z[np.isnan(x)]).all()
+    assert np.isfinite(s.z[~np.isnan(x)]).all()
+
+
+def test_online_a_prefix_scores_as_the_prefix_of_the_scores() -> None:
+    x = corpus()
+    full = score(x, S, 300)
+    for cut in (1, 2, 60, 61, 286, 287, 288, 289, 290, 577, 701, x.shape[1] - 1):
+        part = score(x[:, :cut], S, 300)
+        assert np.allclose(part.score, full.score[:, :cut], rtol=1e-9, atol=1e-12), cut
+        assert np.allclose(part.z, full.z[:, :cut], rtol=1e-9, atol=1e-9, equal_nan=True), cut
+
+
+def test_vectorised_equals_one_series_at_a_time_and_blocks_do_not_matter(monkeypatch) -> None:
+    x = corpus()
+    together = score(x, S, 300)
+    for i in range(x.shape[0]):
+        alone = score(x[i:i + 1], S, 300)
+        assert np.allclose(alone.score[0], together.score[i], rtol=1e-9, atol=1e-12)
+    monkeypatch.setattr(detector, "BLOCK_CELLS", 1)  # one series per block
+    assert np.allclose(score(x, S, 300).score, together.score, rtol=1e-9, atol=1e-12)
+
+
+def test_missing_samples_leave_the_baselines_untouched() -> None:
+    plain = dataclasses.replace(S, season_hours=0, count_windows=(), refractory=0.0)
+    x = noise(600, 5)
+    x[400] += 30
+    gappy = np.concatenate([x[:300], np.full(50, np.nan), x[300:]])
+    a, b = score(x[None], plain).score[0], score(gappy[None], plain).score[0]
+    assert (b[300:350] == 0).all()
+    assert b[350:] == pytest.approx(a[300:], rel=1e-9, abs=1e-12)
+
+
+def test_warm_up_points_score_zero_whatever_they_are() -> None:
+    x = noise(400, 6)
+    x[30] += 1000
+    x[300] += 1000
+    s = score(x[None], S).score[0]
+    assert S.warmup == 60 and s[:60].max() == 0
+    assert s[300] > S.threshold
+
+
+def test_score_rises_strictly_with_the_deviation_and_never_reaches_one() -> None:
+    x = noise(500, 7)
+    expected = anomaly.fit(x[None], S).expected[0, -1]  # the last point's own baseline
+    last = []
+    for dev in [0.5, 1, 2, 3, 5, 8, 20, 1e3, 1e6, 1e9]:
+        x[-1] = expected - dev
+        last.append(score(x[None], S).score[0, -1])
+    assert all(a < b for a, b in itertools.pairwise(last)), last
+    assert last[-1] < 1.0
+
+
+def test_period_steps() -> None:
+    assert anomaly.period_steps(S, 60) == 1440
+    assert anomaly.period_steps(S, 300.0) == 288
+    assert anomaly.period_steps(dataclasses.replace(S, season_hours=0), 60) == 0
+    assert anomaly.period_steps(S, 0) == 0
+    assert anomaly.period_steps(S, 86400) == 0  # one point per period: nothing seasonal
+
+
+def test_bad_shape_is_refused() -> None:
+    with pytest.raises(ValueError, match="2-D"):
+        score(np.zeros(5), S)
+
+
+# --------------------------------------------------------------------------- what it is for
+
+
+def square_days(days: int, seed: int) -> np.ndarray:
+    """Hourly data: 20 from 00:00 to 08:00, 80 from 08:00 to 18:00, then 20 — with noise."""
+    hours = np.arange(days * 24) % 24
+    return np.where((hours >= 8) & (hours < 18), 80.0, 20.0) + noise(days * 24, seed, 0.5, 0)
+
+
+def test_a_daily_pattern_stops_alarming_and_a_missed_peak_alarms() -> None:
+    x = square_days(10, 8)
+    x[7 * 24 + 8: 7 * 24 + 18] = 20.0  # day 7: the daily peak does not happen
+    s = score(x[None], dataclasses.replace(S, warmup=0), HOUR).score[0]
+    flagged = np.flatnonzero(s >= S.threshold)
+    assert flagged.min() < 3 * 24  # the pattern is new at first …
+    assert not (s[3 * 24:7 * 24] >= S.threshold).any()  # … then expected every day
+    assert 7 * 24 + 8 <= flagged[flagged >= 7 * 24].min() <= 7 * 24 + 9  # the missed peak
+
+
+def test_a_drop_in_a_series_that_often_spikes_up_is_more_surprising_than_a_spike() -> None:
+    plain = dataclasses.replace(S, season_hours=0)  # one baseline: the tails alone decide
+    x = noise(3000, 9)
+    x[np.random.default_rng(10).random(3000) < 0.02] += 12  # frequent upward spikes
+    up, down = x.copy(), x.copy()
+    up[2500] += 12
+    down[2500] -= 12
+    s_up = score(up[None], plain).score[0, 2500]
+    s_down = score(down[None], plain).score[0, 2500]
+    assert s_down > S.threshold > s_up
+
+
+def test_a_level_shift_alarms_once_not_for_every_shifted_point() -> None:
+    x = noise(1500, 11)
+    x[1000:] += 15
+    s = score(x[None], S).score[0]
+    assert np.flatnonzero(s[1000:] >= S.threshold).tolist() == [0]
+    off = score(x[None], dataclasses.replace(S, refractory=0.0)).score[0]
+    assert (off[1000:] >= S.threshold).sum() > 5  # without the refractory: a run of alarms
+
+
+# --------------------------------------------------------------------------- episodes
+
+
+def hand_scores(score_row: list[float], z_row: list[float]) -> Scores:
+    return Scores(np.array([score_row]), np.array([z_row]))
+
+
+def test_an_episode_spans_its_flag_and_the_neighbouring_strong_z() -> None:
+    ts = 1_800_000_000 + 60.0 * np.arange(10)
+    values = np.arange(10.0)[None]
+    sc = hand_scores([0, 0, 0, 0.9, 0, 0, 0, 0, 0, 0], [0, 3.5, 3.1, 4, 6, -3.2, 1, 3, 0, 0])
+    [e] = episodes(["p99"], ts, values, sc, S)
+    assert (e.kpi, e.start, e.end, e.points) == ("p99", ts[1], ts[5], 5)
+    assert (e.peak_time, e.peak_value, e.peak_z, e.peak_score) == (ts[4], 4.0, 6.0, 0.9)
+    assert e.direction == "up"
+
+
+def test_episodes_merge_across_small_gaps_and_need_min_points() -> None:
+    ts = 60.0 * np.arange(20)
+    row = [0.0] * 20
+    for i in (2, 5, 12):
+        row[i] = 0.7
+    sc = hand_scores(row, [0.0] * 20)
+    spans = [(e.start, e.end, e.points) for e in
+             episodes(["k"], ts, np.zeros((1, 20)), sc, dataclasses.replace(S, merge_gap=2))]
+    assert spans == [(120.0, 300.0, 2), (720.0, 720.0, 1)]  # 2 and 5: gap of 2 steps
+    strict = dataclasses.replace(S, merge_gap=2, min_points=2)
+    assert [e.points for e in episodes(["k"], ts, np.zeros((1, 20)), sc, strict)] == [2]
+
+
+def test_episodes_sorted_by_start_then_kpi_with_direction_and_expected() -> None:
+    x = np.vstack([noise(800, 12), noise(800, 13)])
+    x[0, 600] -= 30
+    x[1, 600] += 30
+    x[1, 300] += 30
+    flags, z = np.zeros(x.shape), np.zeros(x.shape)
+    for row, t, sign in ((0, 600, -1), (1, 600, 1), (1, 300, 1)):
+        flags[row, t], z[row, t] = 0.8, 25.0 * sign
+    ts = 1_800_000_000 + 60.0 * np.arange(800)
+    found = episodes(["b_kpi", "a_kpi"], ts, x, Scores(flags, z), S)
+    assert [(e.kpi, e.peak_time, e.direction, e.points) for e in found] == [
+        ("a_kpi", ts[300], "up", 1), ("a_kpi", ts[600], "up", 1), ("b_kpi", ts[600], "down", 1)]
+    assert all(isinstance(e, Episode) for e in found)
+    # expected: the level baseline there, an EWMA of N(100, 1) noise
+    assert found[2].expected == pytest.approx(anomaly.fit(x, S).expected[0, 600])
+    assert found[2].expected == pytest.approx(100.0, abs=0.6)
+    assert found[2].peak_value == pytest.approx(x[0, 600])
+
+
+def test_no_flags_no_episodes_and_shapes_must_agree() -> None:
+    assert episodes(["a"], np.arange(3.0), np.zeros((1, 3)), hand_scores([0, 0, 0], [9, 9, 9]),
+                    S) == []
+    with pytest.raises(ValueError, match="shapes disagree"):
+        episodes(["a", "b"], np.arange(3.0), np.zeros((1, 3)), hand_scores([0] * 3, [0] * 3), S)
+
+
+# --------------------------------------------------------------------------- NAB-style score
+
+
+def nab_score(scores: list[np.ndarray], windows: list[list[tuple[int, int]]],
+              fp: float = 0.11) -> float:
+    """The NAB standard profile (as in shared/nab/score.py): probation, sigmoid-weighted
+    earliest detection per window, weighted false positives, best single threshold."""
+    def sigmoid(v: float) -> float:
+        return -1.0 if v > 3 else 2 / (1 + math.exp(5 * v)) - 1
+
+    rows = []
+    for k, (s, wins) in enumerate(zip(scores, windows)):
+        n = len(s)
+        label: list[tuple[int, int] | None] = [None] * n
+        value = [0.0] * n
+        for j, (lo, hi) in enumerate(wins):
+            for i in range(lo, hi + 1):
+                label[i] = (k, j)
+                value[i] = sigmoid(-(hi - i + 1) / (hi - lo + 1)) / sigmoid(-1)
+        prev = None
+        for i in range(n):
+            if label[i] is None:
+                value[i] = -fp if prev is None else fp * sigmoid((i - prev[1]) / (prev[1] - prev[0]))
+            prev = next(((lo, hi) for lo, hi in reversed(wins) if hi <= i), None)
+        rows += [(s[i], label[i], value[i]) for i in range(min(int(0.15 * n), 750), n)]
+    rows.sort(key=lambda r: -r[0])
+    n_windows = sum(len(w) for w in windows)
+    best = {r[1]: -1.0 for r in rows if r[1] is not None}
+    total = top = float(sum(best.values()))
+    i = 0
+    while i < len(rows):
+        level = rows[i][0]
+        while i < len(rows) and rows[i][0] == level:
+            _, lab, val = rows[i]
+            if lab is None:
+                total += val
+            elif val > best[lab]:
+                total, best[lab] = total + val - best[lab], val
+            i += 1
+        top = max(top, total)
+    return 100 * (top + n_windows) / (2 * n_windows)
+
+
+def labelled_set() -> tuple[np.ndarray, list[list[tuple[int, int]]]]:
+    """Seven 5-minute series of one week with NAB-style windows (10% of the length, centred
+    on each labelled anomaly)."""
+    n, half = 2016, 100
+    t = np.arange(n)
+    daily = np.where((t % 288 >= 96) & (t % 288 < 216), 60.0, 20.0)
+    spiky = noise(n, 20, 1.0, 30.0)
+    spiky[np.random.default_rng(21).random(n) < 0.03] += 10
+    series = [
+        (noise(n, 22), [1500]),  # a spike
+        (daily + noise(n, 23, 1.0, 0.0), [5 * 288 + 96]),  # a missed daily plateau
+        (noise(n, 24, 2.0, 50.0), [1400]),  # a level shift
+        (spiky, [1600]),  # a drop in a series that spikes up
+        (noise(n, 25) + 5 * np.sin(2 * np.pi * t / 288), []),  # nothing
+        (noise(n, 26), [1200]),  # a burst of high variance
+        (noise(n, 27, 0.5, 10.0), []),  # nothing
+    ]
+    x = np.vstack([s for s, _ in series])
+    x[0, 1500] += 12
+    x[1, 5 * 288 + 96: 5 * 288 + 216] = 20 + noise(120, 28, 1.0, 0.0)
+    x[2, 1400:] += 12
+    x[3, 1600] -= 12
+    x[5, 1200:1300] += noise(100, 29, 6.0, 0.0)
+    windows = [[(c - half, c + half) for c in centres] for _, centres in series]
+    return x, windows
+
+
+def test_nab_style_score_on_a_labelled_synthetic_set_is_pinned() -> None:
+    x, windows = labelled_set()
+    s = score(x, S, 300).score
+    got = nab_score(list(s), windows)
+    assert got == pytest.approx(PINNED_NAB, abs=0.01), got
+    # at the default threshold: every anomaly found, the quiet series stay quiet
+    probation = int(0.15 * x.shape[1])
+    for row, wins in zip(s, windows):
+        flagged = {int(i) for i in np.flatnonzero(row >= S.threshold) if i >= probation}
+        assert all(flagged & set(range(lo, hi + 1)) for lo, hi in wins)
+        if not wins:
+            assert not flagged
+
+
+#: Measured when the defaults were tuned; a change here is a change in detection quality.
+PINNED_NAB = 90.14
