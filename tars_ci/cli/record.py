@@ -41,8 +41,9 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     import time
     from pathlib import Path
 
+    from tars_ci.pipeline import queries as spec_queries
     from tars_ci.sources import open_source
-    from tars_ci.sources.prometheus.recording import record, spec_queries
+    from tars_ci.sources.prometheus.recording import record
     from tars_ci.sources.replay import write_replay
     from tars_ci.spec import load_spec
 

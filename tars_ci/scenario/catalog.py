@@ -8,7 +8,7 @@ availability       99.95 % on GA day (100 − error rate)
 error_rate         0.05 %; day 4 incident (09:00–17:30) → day mean 0.08 %; days 5–7 ≈ 0.052
 p99 / p95 latency  120 / 80 ms; day 2 tail-latency incident 07:00–19:00 → p99 day mean ≈ 165
 cpu_percent        45.2 → 52.3 (day 7), roughly linear
-memory_percent     58 % ± 10–18 % per day (+12, −15, +18, −10, +16, −17, +14 % on days 1..7)
+memory_percent     58 %, volatile: +12, −15, +18, −10, +16, −17, +14 % on days 1..7
 cost               compute/storage/network; GA day $300/day, days 1..7 average $335.97/day
 targets up         100 %, except one pod restart on day 3 (one missed scrape, counter reset)
 =================  ====================================================================

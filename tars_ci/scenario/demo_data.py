@@ -14,10 +14,10 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
+from tars_ci.pipeline import queries as spec_queries
 from tars_ci.scenario.analytical import analytical_replay, check_queries
 from tars_ci.scenario.catalog import demo
 from tars_ci.scenario.samples import generate
-from tars_ci.sources.prometheus.recording import spec_queries
 from tars_ci.sources.replay import RecordedSeries, write_replay
 from tars_ci.spec import load_spec
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tars_ci.pipeline import queries as spec_queries
 from tars_ci.scenario.__main__ import main
 from tars_ci.scenario.analytical import QueryMismatch, check_queries, daily_means
 from tars_ci.scenario.catalog import GA
 from tars_ci.sources.interface import Query
-from tars_ci.sources.prometheus.recording import spec_queries
 from tars_ci.sources.replay import read_replay
 from tars_ci.spec import load_spec
 

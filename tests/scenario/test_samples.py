@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tars_ci.scenario.catalog import GA, baselines
-from tars_ci.scenario.model import CounterReset, Gap, Scenario, truth
+from tars_ci.scenario.model import CounterReset, Gap, Regression, Scenario, truth
 from tars_ci.scenario.promql import bucket_quantile
 from tars_ci.scenario.samples import BUCKETS, bucket_cdf, generate, instance_name
 
@@ -16,9 +16,8 @@ H = timedelta(hours=1)
 M = timedelta(minutes=1)
 
 
-def small(*regressions: object) -> Scenario:
-    return Scenario("t", GA, 1, baselines(), tuple(regressions), lead=timedelta(0),  # type: ignore[arg-type]
-                    seed=3)
+def small(*regressions: Regression) -> Scenario:
+    return Scenario("t", GA, 1, baselines(), regressions, lead=timedelta(0), seed=3)
 
 
 def slot(offset: timedelta) -> int:

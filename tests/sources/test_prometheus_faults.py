@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import httpx
@@ -24,6 +25,19 @@ START = datetime(2026, 11, 2, tzinfo=timezone.utc)
 END = START + timedelta(minutes=10)
 STEP = timedelta(seconds=60)
 Q = Query("availability", "100 * up")
+
+
+@pytest.fixture
+def logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """Records of the source's logger, even when a CLI run in this process stopped the
+    ``tars_ci`` logger from propagating to the root logger."""
+    logger = logging.getLogger("tars_ci.sources.prometheus")
+    level = logger.level
+    logger.addHandler(caplog.handler)
+    logger.setLevel(logging.DEBUG)
+    yield caplog
+    logger.removeHandler(caplog.handler)
+    logger.setLevel(level)
 
 
 def run(fake: FakePrometheus, sleeps: list[float] | None = None, **overrides: object) -> object:
@@ -164,14 +178,16 @@ def test_other_4xx_without_api_json_is_a_query_failure_with_the_page_title() -> 
     assert run(fake) == QueryFailed("100 * up", "HTTP 413: 413 Request Entity Too Large")
 
 
-def test_401_stops_the_run_and_never_shows_the_token(caplog: pytest.LogCaptureFixture) -> None:
-    fake = FakePrometheus(httpx.Response(401, text="unauthorized"))
+def test_401_stops_the_run_and_never_shows_the_token(logs: pytest.LogCaptureFixture) -> None:
+    fake = FakePrometheus(error(500, "internal", "boom"),
+                          httpx.Response(401, text="unauthorized"))
     auth = Auth(type="bearer", token=Secret("s3cr3t-token"))
-    with caplog.at_level(logging.DEBUG), pytest.raises(SourceUnavailable) as info:
+    with pytest.raises(SourceUnavailable) as info:
         run(fake, auth=auth)
     assert info.value.reason == "HTTP 401 Unauthorized: unauthorized (check source.auth)"
     assert fake.requests[0].headers["Authorization"] == "Bearer s3cr3t-token"
-    assert "s3cr3t" not in str(info.value) and "s3cr3t" not in caplog.text
+    assert "retry 1/3" in logs.text  # the 500 was logged …
+    assert "s3cr3t" not in str(info.value) and "s3cr3t" not in logs.text  # … without it
 
 
 def test_404_points_at_the_url() -> None:
@@ -192,13 +208,13 @@ def test_basic_auth_and_extra_headers_are_sent() -> None:
 
 
 def test_userinfo_in_the_url_never_reaches_messages_or_logs(
-        caplog: pytest.LogCaptureFixture) -> None:
+        logs: pytest.LogCaptureFixture) -> None:
     fake = FakePrometheus(error(500, "internal", "boom"))
-    with caplog.at_level(logging.WARNING), pytest.raises(SourceUnavailable) as info:
+    with pytest.raises(SourceUnavailable) as info:
         run(fake, url="http://ci:hunter2@prom.example:9090/prometheus/", retries=1)
     assert info.value.url == "http://prom.example:9090/prometheus"
-    assert "hunter2" not in str(info.value) and "hunter2" not in caplog.text
-    assert "retry 1/1 in 0.5s" in caplog.text
+    assert "hunter2" not in str(info.value) and "hunter2" not in logs.text
+    assert "retry 1/1 in 0.5s" in logs.text
     assert fake.requests[0].url.path == "/prometheus/api/v1/query_range"
 
 

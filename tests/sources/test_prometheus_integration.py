@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from tars_ci.errors import SourceUnavailable
+from tars_ci.pipeline import queries as spec_queries
 from tars_ci.scenario.analytical import EXPRESSIONS, evaluate
 from tars_ci.scenario.catalog import GA, demo, faults
 from tars_ci.scenario.demo_data import RECORDED_FROM
@@ -16,7 +17,7 @@ from tars_ci.scenario.samples import generate
 from tars_ci.scenario.tsdb import PrometheusServer
 from tars_ci.sources.interface import NoData, Query, Samples, coverage
 from tars_ci.sources.prometheus import PrometheusSource
-from tars_ci.sources.prometheus.recording import record, spec_queries
+from tars_ci.sources.prometheus.recording import record
 from tars_ci.sources.replay import write_replay
 from tars_ci.spec import load_spec
 from tars_ci.spec.model import SourceSpec

@@ -1,8 +1,9 @@
 """Recording: capture a spec's queries from any source into replay series.
 
-The query names are the ones the pipeline uses: each KPI's name, and ``slo:<name>:good`` /
-``slo:<name>:total`` for every ratio SLO. A recording covers ``[start, end)`` on the spec's
-step grid; a slot without a sample is a gap (``null`` in the file).
+The queries are the pipeline's (:func:`tars_ci.pipeline.queries`): each KPI by name, and
+``slo:<name>:good`` / ``slo:<name>:total`` for every ratio SLO. A recording covers
+``[start, end)`` on the spec's step grid; a slot without a sample is a gap (``null`` in the
+file).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from tars_ci.sources.interface import (
     window_grid,
 )
 from tars_ci.sources.replay import RecordedSeries
-from tars_ci.spec.model import Spec
 
 
 class Recording(NamedTuple):
@@ -31,16 +31,6 @@ class Recording(NamedTuple):
     series: dict[str, RecordedSeries]
     no_data: dict[str, str]  # query name → reason
     failed: dict[str, str]  # query name → the source's message
-
-
-def spec_queries(spec: Spec) -> list[Query]:
-    """Every query a run of ``spec`` asks: KPIs, then ratio SLOs' good and total."""
-    queries = [Query(k.name, k.query) for k in spec.kpis]
-    for slo in spec.slos:
-        if slo.ratio is not None:
-            queries.append(Query(f"slo:{slo.name}:good", slo.ratio.good))
-            queries.append(Query(f"slo:{slo.name}:total", slo.ratio.total))
-    return queries
 
 
 def record(source: Source, queries: Sequence[Query], start: datetime, end: datetime,
