@@ -202,6 +202,12 @@ def _timestamps(stamps: list[str], source: Path, text: str) -> np.ndarray:
 
     import numpy as np
 
+    try:  # Unix seconds (numpy would read "1700000000" as a year)
+        numbers = np.array(stamps, dtype=np.float64)
+        if np.isfinite(numbers).all():
+            return numbers
+    except ValueError:
+        pass
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         try:
@@ -209,10 +215,6 @@ def _timestamps(stamps: list[str], source: Path, text: str) -> np.ndarray:
             if not np.isnat(parsed).any():
                 return parsed.astype(np.int64) / 1e6
         except (ValueError, DeprecationWarning, UserWarning):
-            pass
-        try:
-            return np.array(stamps, dtype=np.float64)
-        except ValueError:
             pass
     return np.array([_seconds(t, source, text, k) for k, t in enumerate(stamps)])
 
