@@ -4,6 +4,7 @@ SpecError (never another exception), and valid specs load back to the values wri
 from __future__ import annotations
 
 import dataclasses
+import functools
 import string
 import typing
 from datetime import datetime, time, timedelta, timezone
@@ -18,6 +19,7 @@ from tars_ci.spec import Secret, parse_spec
 from tars_ci.spec.model import (
     NAME_RE,
     SLUG_RE,
+    Aggregate,
     Band,
     DriftThresholds,
     Header,
@@ -63,7 +65,7 @@ def dump(data: Any) -> str:
 
 # --------------------------------------------------------------------------- random structures
 
-TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20)
+TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=20)
 KEYS = st.one_of(TEXT, st.sampled_from(["version", "release", "kpis", "name", "days", "<<",
                                         "query", "${A}", "1", "true", "null", ""]))
 SCALARS = st.one_of(
@@ -123,7 +125,7 @@ def _replace(data: Any, path: tuple[Any, ...], make: typing.Callable[[Any], Any]
     if not path:
         return make(data)
     copy = dict(data) if isinstance(data, dict) else list(data)
-    copy[path[0]] = _replace(data[path[0]], path[1:], make)  # type: ignore[index]
+    copy[path[0]] = _replace(data[path[0]], path[1:], make)
     return copy
 
 
@@ -146,11 +148,11 @@ def test_mutations_of_a_valid_spec(data: st.DataObject) -> None:
         where = data.draw(st.sampled_from(_paths(spec)))
         how = data.draw(st.sampled_from(["replace", "delete", "wrap"]))
         if how == "delete" and where:
-            spec = _replace(spec, where[:-1], lambda c, k=where[-1]: _without(c, k))
+            spec = _replace(spec, where[:-1], functools.partial(_without, key=where[-1]))
         elif how == "wrap":
             spec = _replace(spec, where, lambda v: [v])
         else:
-            spec = _replace(spec, where, lambda _v: data.draw(TREES))
+            spec = _replace(spec, where, functools.partial(_constant, data.draw(TREES)))
     outcome(dump(spec), data.draw(st.sampled_from([{}, ENV])))
 
 
@@ -173,6 +175,10 @@ def _get(data: Any, path: tuple[Any, ...]) -> Any:
     return data
 
 
+def _constant(value: Any, _old: Any) -> Any:
+    return value
+
+
 def _without(container: Any, key: Any) -> Any:
     if isinstance(container, dict):
         return {k: v for k, v in container.items() if k != key}
@@ -181,7 +187,7 @@ def _without(container: Any, key: Any) -> Any:
 
 # --------------------------------------------------------------------------- round trip
 
-WORDS = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=12)
+WORDS = st.text(st.characters(exclude_categories=["Cs", "Cc"]), min_size=1, max_size=12)
 LOWER = "abcdefghijklmnopqrstuvwxyz"
 NAMES = st.tuples(st.sampled_from(LOWER), st.text(LOWER + "0123456789_", max_size=8)).map("".join)
 SLUGS = st.tuples(st.sampled_from(LOWER + "0123456789"), st.text(LOWER + "0123456789-",
@@ -189,7 +195,7 @@ SLUGS = st.tuples(st.sampled_from(LOWER + "0123456789"), st.text(LOWER + "012345
 FINITE = st.floats(allow_nan=False, allow_infinity=False)
 NONNEG = st.floats(min_value=0, max_value=1e12)
 DURATIONS = st.integers(0, 3650 * 86_400_000).map(lambda ms: timedelta(milliseconds=ms))
-AGGREGATES = st.sampled_from(["mean", "median", "min", "max", "p95", "p99", "last"])
+AGGREGATES: st.SearchStrategy[Aggregate] = st.sampled_from(typing.get_args(Aggregate))
 
 
 @st.composite

@@ -10,15 +10,32 @@ from tests.spec.texts import REPO
 START, END = "<!-- spec-reference:start -->", "<!-- spec-reference:end -->"
 
 
+def readme_section(text: str) -> str | None:
+    """The text between the spec-reference markers, or None when they are missing."""
+    if START not in text or END not in text.split(START, 1)[1]:
+        return None
+    return text.split(START, 1)[1].split(END, 1)[0]
+
+
 def test_readme_section_matches_the_model() -> None:
     readme = REPO / "README.md"
-    text = readme.read_text(encoding="utf-8") if readme.exists() else ""
-    if START not in text or END not in text:
+    section = readme_section(readme.read_text(encoding="utf-8") if readme.exists() else "")
+    if section is None:
         pytest.skip("README.md has no spec-reference markers yet")
-    section = text.split(START, 1)[1].split(END, 1)[0]
     assert section.strip() == markdown_reference().strip(), (
         "README spec reference is stale: replace the text between the spec-reference markers "
         "with the output of `python -m tars_ci.spec.schema --markdown`")
+
+
+def test_readme_section_extraction() -> None:
+    fresh = f"# x\n{START}\n{markdown_reference()}\n{END}\nmore\n"
+    section = readme_section(fresh)
+    assert section is not None and section.strip() == markdown_reference().strip()
+    stale = fresh.replace("| `days` | integer", "| `days` | number")
+    section = readme_section(stale)
+    assert section is not None and section.strip() != markdown_reference().strip()
+    assert readme_section("# no markers\n") is None
+    assert readme_section(f"{END}\n{START}\n") is None  # end before start
 
 
 def test_release_table_is_exact() -> None:
