@@ -31,12 +31,12 @@ from pathlib import Path
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from tars_ci.analysis.anomaly import score  # noqa: E402
-from tars_ci.cli import main  # noqa: E402
-from tars_ci.reports.jsonio import write_json  # noqa: E402
-from tars_ci.spec.model import AnomalySettings  # noqa: E402
+from tars_ci.analysis.anomaly import score
+from tars_ci.cli import main
+from tars_ci.reports.jsonio import write_json
+from tars_ci.spec.model import AnomalySettings
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_NAB = HERE.parent.parent / "shared" / "nab" / "data"
