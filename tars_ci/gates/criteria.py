@@ -9,8 +9,10 @@ Two kinds of rows, per metric of the stage::
                  the relative drift (canary − stable)/|stable|·100 in the metric's bad
                  direction is ≥ max_drift_percent, AND
                  the Mann–Whitney test finds the canary worse with a Hodges–Lehmann shift of
-                 at least max_drift_percent (significant at ``alpha``; see statistics.py),
-               so a real shift fails and a noisy window does not.
+                 at least max_drift_percent (significant at ``alpha``, corrected for serial
+                 correlation unless ``serial_correction`` is off; see statistics.py),
+               so a real shift fails and a noisy window does not. A track with fewer than
+               ``min_samples`` finite samples makes the row no_data.
 
 Missing data is never a pass: a track without data makes its rows ``no_data``, a failed query
 ``error`` (the reason names the track and carries the source's message).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import numpy as np
 import pytest
 
@@ -11,7 +12,8 @@ from tars_ci.errors import SourceUnavailable
 from tars_ci.gates import document, evaluate_stage, exit_code, run_gate, stage_queries
 from tars_ci.gates.verdict import Verdict
 from tars_ci.sources.interface import NoData, QueryFailed
-from tars_ci.spec.model import GateCriterion, GateMetric, GateStage
+from tars_ci.sources.prometheus import PrometheusSource
+from tars_ci.spec.model import GateCriterion, GateMetric, GateStage, SourceSpec
 from tests.gates.builders import (
     END,
     STEP,
@@ -252,3 +254,40 @@ def test_the_json_document_carries_decision_reasons_and_every_row() -> None:
     assert (row["status"], row["value"], row["threshold"], row["critical"]) == (
         "fail", pytest.approx(130.0), "< 100", True)
     assert len(doc["reasons"]) == 2
+
+
+# --------------------------------------------------------------------------- over HTTP
+
+
+def prometheus_gate(handler: Any) -> Verdict:
+    g = gates([metric("lat")], [stage(lat=crit("lat", "< 100", 10))])
+    source = PrometheusSource(SourceSpec(url="http://prom:9090", retries=0),
+                              transport=httpx.MockTransport(handler), sleep=lambda _: None)
+    try:
+        return run_gate(g, "canary-10", source, END)
+    finally:
+        source.close()
+
+
+def test_prometheus_refusing_a_query_is_an_error_row_not_a_pass() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if 'track="canary"' in request.url.params["query"]:
+            return httpx.Response(400, json={"status": "error", "errorType": "bad_data",
+                                             "error": "parse error at char 7"})
+        values = [[END.timestamp() - 15 * (40 - i), "80"] for i in range(40)]
+        return httpx.Response(200, json={"status": "success", "data": {
+            "resultType": "matrix", "result": [{"metric": {}, "values": values}]}})
+
+    v = prometheus_gate(handler)
+    assert [r.status for r in v.criteria] == ["error", "error"]
+    assert (v.decision, exit_code(v)) == ("hold", 3)
+    assert "parse error at char 7" in v.reasons[0]
+    assert v.criteria[0].stable == 80.0
+
+
+def test_prometheus_down_raises_source_unavailable() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(503, text="upstream unavailable")
+
+    with pytest.raises(SourceUnavailable):
+        prometheus_gate(handler)
