@@ -74,10 +74,15 @@ def free_port() -> int:
 class PrometheusServer:
     """``prometheus`` serving ``tsdb`` on 127.0.0.1; a context manager; restartable."""
 
-    def __init__(self, tsdb: Path, port: int | None = None, ready_timeout: float = 30.0) -> None:
+    def __init__(self, tsdb: Path, port: int | None = None, ready_timeout: float = 30.0,
+                 web_config: str = "", auth: tuple[str, str] | None = None) -> None:
+        """``web_config``: Prometheus' --web.config.file YAML (TLS, basic auth); ``auth``:
+        the credentials the readiness probe sends when it sets ``basic_auth_users``."""
         self.tsdb = tsdb
         self.port = port or free_port()
         self.ready_timeout = ready_timeout
+        self.web_config = web_config
+        self.auth = auth
         self._process: subprocess.Popen[bytes] | None = None
         self._dir = Path(tempfile.mkdtemp(prefix="tars-prom-"))
         self._log = self._dir / "prometheus.log"
@@ -85,7 +90,8 @@ class PrometheusServer:
     @property
     def url(self) -> str:
         """Base URL of the HTTP API."""
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if "tls_server_config" in self.web_config else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     def running(self) -> bool:
         """True while the process is alive."""
@@ -101,11 +107,15 @@ class PrometheusServer:
                 f"--storage.tsdb.path={self.tsdb}", f"--web.listen-address=127.0.0.1:{self.port}",
                 "--storage.tsdb.retention.time=100y", "--storage.tsdb.min-block-duration=2h",
                 "--storage.tsdb.max-block-duration=2h", "--log.level=warn"]
+        if self.web_config:
+            web = self._dir / "web.yml"
+            web.write_text(self.web_config, encoding="utf-8")
+            args.append(f"--web.config.file={web}")
         with open(self._log, "ab") as log:
             self._process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
                                              stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + self.ready_timeout
-        with httpx.Client(timeout=1.0) as client:
+        with httpx.Client(timeout=1.0, verify=False, auth=self.auth) as client:
             while time.monotonic() < deadline:
                 if not self.running():
                     raise HarnessError(f"prometheus exited ({self._process.returncode}): "

@@ -65,13 +65,18 @@ def scenario_blocks(name: str) -> Path:
 
 
 @contextmanager
-def prometheus_for(name: str, port: int | None = None) -> Iterator[PrometheusServer]:
-    """A started server over a private copy of scenario ``name``'s blocks; torn down after."""
+def prometheus_for(name: str, port: int | None = None, web_config: str = "",
+                   auth: tuple[str, str] | None = None) -> Iterator[PrometheusServer]:
+    """A started server over a private copy of scenario ``name``'s blocks; torn down after.
+
+    ``web_config`` (TLS, basic auth) and ``auth`` are passed to :class:`PrometheusServer`.
+    """
     blocks = scenario_blocks(name)
     workdir = Path(tempfile.mkdtemp(prefix=f"tars-{name}-", dir=_cache_root()))
     try:
         shutil.copytree(blocks, workdir / "tsdb")
-        with PrometheusServer(workdir / "tsdb", port=port) as server:
+        with PrometheusServer(workdir / "tsdb", port=port, web_config=web_config,
+                              auth=auth) as server:
             yield server
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -197,6 +197,17 @@ def test_404_points_at_the_url() -> None:
         run(fake)
 
 
+def test_a_redirect_to_a_login_page_is_not_followed() -> None:
+    fake = FakePrometheus(httpx.Response(
+        302, headers={"Location": "https://sso.example/login?token=abc#x"}))
+    with pytest.raises(SourceUnavailable) as info:
+        run(fake)
+    assert info.value.reason == ("HTTP 302 redirects to https://sso.example/login: is "
+                                 "source.url the Prometheus base URL, or is a login page in "
+                                 "the way?")
+    assert len(fake.requests) == 1
+
+
 def test_basic_auth_and_extra_headers_are_sent() -> None:
     fake = FakePrometheus()
     run(fake, auth=Auth(type="basic", username="ci", password=Secret("pw")),

@@ -8,7 +8,7 @@ connect error, timeout, 5xx, 429      retried (``retries`` times, exponential ba
                                       :class:`SourceUnavailable`
 2xx/4xx with ``status: error`` JSON   :class:`Answer` carrying Prometheus' message — the
                                       query failed (bad PromQL, execution error)
-401, 403, 404, 405, 407               :class:`SourceUnavailable` (credentials or URL)
+3xx, 401, 403, 404, 405, 407         :class:`SourceUnavailable` (credentials or URL)
 2xx that is not API JSON (an HTML     :class:`SourceUnavailable` (a login page or proxy is
 page, malformed JSON)                 answering instead of Prometheus)
 other 4xx without API JSON            :class:`Answer` with the status and body excerpt
@@ -78,7 +78,7 @@ class ApiClient:
         self.retries = settings.retries
         self.timeout = settings.timeout.total_seconds()
         self._sleep = sleep
-        self._clock = clock
+        self.clock = clock
         headers = {"User-Agent": f"tars-ci/{__version__}", "Accept": "application/json"}
         headers.update({h.name: str(h.value) for h in settings.headers})
         auth: httpx.Auth | None = None
@@ -102,6 +102,10 @@ class ApiClient:
             except httpx.TimeoutException as exc:
                 problem, wait, failure = f"no answer within {self.timeout:g}s", 0.0, exc
             except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+                if "CERTIFICATE_VERIFY_FAILED" in str(exc):  # retrying cannot help
+                    raise SourceUnavailable(self.url, f"TLS certificate not trusted "
+                                                      f"({_reason(exc)}); set source.ca_file "
+                                                      "to the CA that signed it") from exc
                 problem, wait, failure = f"cannot connect ({_reason(exc)})", 0.0, exc
             except httpx.HTTPError as exc:
                 raise SourceUnavailable(self.url, _reason(exc)) from exc
@@ -131,6 +135,11 @@ class ApiClient:
 
     def _interpret(self, response: httpx.Response) -> Answer:
         status = response.status_code
+        if 300 <= status < 400:
+            target = redact(response.headers.get("Location", "")) or "nowhere"
+            raise SourceUnavailable(self.url, f"HTTP {status} redirects to {target}: is "
+                                              "source.url the Prometheus base URL, or is a "
+                                              "login page in the way?")
         if status in _CONFIG_STATUS:
             hint = " (check source.auth)" if status in (401, 403, 407) else \
                 " (check source.url: it should be the Prometheus base URL)"
@@ -168,7 +177,7 @@ class ApiClient:
             return 0.0
         if when.tzinfo is None:
             when = when.replace(tzinfo=timezone.utc)
-        return max(0.0, (when - self._clock()).total_seconds())
+        return max(0.0, (when - self.clock()).total_seconds())
 
 
 def _verify(settings: SourceSpec, url: str) -> ssl.SSLContext | bool:

@@ -104,7 +104,7 @@ class PrometheusSource:
 
     def check(self, at: datetime | None = None) -> None:
         """SourceUnavailable unless the API answers a trivial query."""
-        result = self.instant_query(Query("check", "vector(1)"), at or utc_now())
+        result = self.instant_query(Query("check", "vector(1)"), at or self._api.clock())
         if isinstance(result, QueryFailed):
             raise SourceUnavailable(self.url, f"the API refused vector(1): {result.message}")
 
