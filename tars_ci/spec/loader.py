@@ -37,87 +37,45 @@ Untrusted input
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import functools
-import math
-import re
 import types
 import typing
 from collections.abc import Mapping
-from datetime import datetime, time, timedelta
 from pathlib import Path
-from typing import Any, Literal, NamedTuple, Union
+from typing import Any, Literal, Union
 
 import yaml
 
 from tars_ci.errors import SpecError, SpecProblem
 from tars_ci.spec.document import (
-    BOOL,
-    FLOAT,
-    INT,
     NULL,
-    STR,
-    TIMESTAMP,
     compose,
     describe,
     join,
-    kind,
     line_of,
-    resolve,
 )
-from tars_ci.spec.model import Secret, Spec
+from tars_ci.spec.model import Spec
+from tars_ci.spec.scalars import (
+    CONVERTERS,
+    MAX_PROBLEMS,
+    Context,
+    Invalid,
+    Stop,
+    check_meta,
+    literal,
+    scalar,
+    suggest,
+)
 from tars_ci.spec.values import (
-    expand_env,
     format_duration,
     parse_duration,
-    parse_time,
     parse_timestamp,
-    short,
 )
 
 __all__ = ["MAX_BYTES", "MAX_PROBLEMS", "field_meta", "format_duration", "load_spec",
            "parse_duration", "parse_spec", "parse_timestamp"]
 
 MAX_BYTES = 256 * 1024
-MAX_PROBLEMS = 100
-# YAML 1.2 floats that YAML 1.1 (PyYAML) reads as strings, e.g. ``1e3``.
-_FLOAT12_RE = re.compile(r"^[-+]?(?:\.\d+|\d+(?:\.\d*)?)(?:[eE][-+]?\d+)?$")
-_TRUE = frozenset({"true", "yes", "on"})
-_FALSE = frozenset({"false", "no", "off"})
-
-
-class _Invalid(Exception):
-    """Internal: one field could not be converted; the problem is already recorded."""
-
-
-class _Stop(Exception):
-    """Internal: too many problems; report those found so far."""
-
-
-class _Context:
-    """Collects problems and remembers the line of every YAML path seen."""
-
-    def __init__(self, file: str, env: Mapping[str, str]) -> None:
-        self.file = file
-        self.env = env
-        self.problems: list[SpecProblem] = []
-        self.lines: dict[str, int] = {}
-
-    def add(self, path: str, line: int | None, message: str) -> None:
-        if len(self.problems) >= MAX_PROBLEMS:
-            self.problems.append(SpecProblem("", None, f"stopped after {MAX_PROBLEMS} problems",
-                                             self.file))
-            raise _Stop
-        self.problems.append(SpecProblem(path, line, message, self.file))
-
-    def line_of(self, path: str) -> int | None:
-        while True:
-            if path in self.lines:
-                return self.lines[path]
-            if not path:
-                return None
-            cut = max(path.rfind("."), path.rfind("["))
-            path = path[:cut] if cut > 0 else ""
 
 
 def field_meta(f: dataclasses.Field[Any]) -> dict[str, Any]:
@@ -163,11 +121,11 @@ def parse_spec(text: str, env: Mapping[str, str], file: str = "spec") -> Spec:
     root = compose(text, file)
     if root is None:
         raise _fail(file, None, "spec is empty")
-    ctx = _Context(file, env)
+    ctx = Context(file, env)
     spec = None
     try:
         spec = _convert(root, Spec, "", {}, ctx)
-    except (_Invalid, _Stop):
+    except (Invalid, Stop):
         pass
     if ctx.problems or spec is None:
         raise SpecError(ctx.problems)
@@ -177,14 +135,14 @@ def parse_spec(text: str, env: Mapping[str, str], file: str = "spec") -> Spec:
 # --------------------------------------------------------------------------- conversion
 
 
-def _convert(node: yaml.Node, tp: Any, path: str, meta: Mapping[str, Any], ctx: _Context) -> Any:
+def _convert(node: yaml.Node, tp: Any, path: str, meta: Mapping[str, Any], ctx: Context) -> Any:
     ctx.lines.setdefault(path, line_of(node))
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin in (Union, types.UnionType):
         inner = [a for a in args if a is not type(None)]
         optional = len(inner) < len(args)
-        if optional and isinstance(node, yaml.ScalarNode) and _scalar(node, path, ctx).tag == NULL:
+        if optional and isinstance(node, yaml.ScalarNode) and scalar(node, path, ctx).tag == NULL:
             return None
         return _convert(node, inner[0], path, meta, ctx)
     if dataclasses.is_dataclass(tp):
@@ -193,22 +151,22 @@ def _convert(node: yaml.Node, tp: Any, path: str, meta: Mapping[str, Any], ctx: 
         if meta.get("keyed"):
             return _keyed(node, args[0], meta["keyed"], path, meta, ctx)
         return _sequence(node, args[0], path, meta, ctx)
-    scalar = _scalar(node, path, ctx)
+    leaf = scalar(node, path, ctx)
     if origin is Literal:
-        return _literal(scalar, args, path, ctx)
-    converter = _SCALARS.get(tp)
+        return literal(leaf, args, path, ctx)
+    converter = CONVERTERS.get(tp)
     if converter is None:  # pragma: no cover - guarded by test_every_model_type_is_loadable
         raise TypeError(f"no loader for {tp!r}")
-    value = converter(scalar, path, ctx)
-    _check_meta(value, scalar, path, meta, ctx)
+    value = converter(leaf, path, ctx)
+    check_meta(value, leaf, path, meta, ctx)
     return value
 
 
-def _dataclass(node: yaml.Node, cls: type, path: str, ctx: _Context,
+def _dataclass(node: yaml.Node, cls: type, path: str, ctx: Context,
                injected: Mapping[str, Any] | None = None) -> Any:
     if not isinstance(node, yaml.MappingNode):
         ctx.add(path, line_of(node), f"must be a mapping, got {describe(node)}")
-        raise _Invalid
+        raise Invalid
     hints = _hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     values: dict[str, Any] = dict(injected or {})
@@ -219,7 +177,7 @@ def _dataclass(node: yaml.Node, cls: type, path: str, ctx: _Context,
         sub = join(path, key)
         ctx.lines[sub] = line_of(key_node)
         if key not in fields:
-            ctx.add(sub, line_of(key_node), f"unknown key {key!r}{_suggest(key, list(fields))}; "
+            ctx.add(sub, line_of(key_node), f"unknown key {key!r}{suggest(key, list(fields))}; "
                                           f"allowed: {', '.join(fields)}")
             failed = True
         elif key in present:
@@ -229,18 +187,18 @@ def _dataclass(node: yaml.Node, cls: type, path: str, ctx: _Context,
             present.add(key)
             try:
                 values[key] = _convert(value_node, hints[key], sub, field_meta(fields[key]), ctx)
-            except _Invalid:
+            except Invalid:
                 failed = True
     for name, f in fields.items():
         if _required(f) and name not in present:
             ctx.add(path, ctx.line_of(path), f"missing required key {name!r}")
             failed = True
     if failed:
-        raise _Invalid
+        raise Invalid
     return _build(cls, values, path, ctx)
 
 
-def _build(cls: type, values: Mapping[str, Any], path: str, ctx: _Context) -> Any:
+def _build(cls: type, values: Mapping[str, Any], path: str, ctx: Context) -> Any:
     """The record, with its own cross-field ``problems()`` recorded."""
     obj = cls(**values)
     check = getattr(obj, "problems", None)
@@ -262,10 +220,10 @@ def _required(f: dataclasses.Field[Any]) -> bool:
 
 
 def _keyed(node: yaml.Node, cls: Any, key_field: str, path: str, meta: Mapping[str, Any],
-           ctx: _Context) -> tuple[Any, ...]:
+           ctx: Context) -> tuple[Any, ...]:
     if not isinstance(node, yaml.MappingNode):
         ctx.add(path, line_of(node), f"must be a mapping of name → settings, got {describe(node)}")
-        raise _Invalid
+        raise Invalid
     others = [f for f in dataclasses.fields(cls) if f.name != key_field]
     out, failed = [], False
     for key_node, value_node in _pairs(node, path, ctx):
@@ -279,38 +237,38 @@ def _keyed(node: yaml.Node, cls: Any, key_field: str, path: str, meta: Mapping[s
                 out.append(_build(cls, values, sub, ctx))
             else:
                 out.append(_dataclass(value_node, cls, sub, ctx, {key_field: key_node.value}))
-        except _Invalid:
+        except Invalid:
             failed = True
     if failed:
-        raise _Invalid
+        raise Invalid
     if len(out) < meta.get("min_items", 0):
         n = meta["min_items"]
         ctx.add(path, ctx.line_of(path), f"needs at least {n} {'entry' if n == 1 else 'entries'}")
-        raise _Invalid
+        raise Invalid
     return tuple(out)
 
 
 def _sequence(node: yaml.Node, item: Any, path: str, meta: Mapping[str, Any],
-              ctx: _Context) -> tuple[Any, ...]:
+              ctx: Context) -> tuple[Any, ...]:
     if not isinstance(node, yaml.SequenceNode):
         ctx.add(path, line_of(node), f"must be a list, got {describe(node)}")
-        raise _Invalid
+        raise Invalid
     out, failed = [], False
     for i, child in enumerate(node.value):
         try:
             out.append(_convert(child, item, f"{path}[{i}]", {}, ctx))
-        except _Invalid:
+        except Invalid:
             failed = True
     if failed:
-        raise _Invalid
+        raise Invalid
     if len(out) < meta.get("min_items", 0):
         ctx.add(path, line_of(node), f"needs at least {meta['min_items']} item(s)")
-        raise _Invalid
+        raise Invalid
     return tuple(out)
 
 
 def _pairs(node: yaml.MappingNode, path: str,
-           ctx: _Context) -> list[tuple[yaml.ScalarNode, yaml.Node]]:
+           ctx: Context) -> list[tuple[yaml.ScalarNode, yaml.Node]]:
     seen: dict[str, int] = {}
     out = []
     for key_node, value_node in node.value:
@@ -326,175 +284,3 @@ def _pairs(node: yaml.MappingNode, path: str,
     return out
 
 
-# --------------------------------------------------------------------------- scalars
-
-
-class _Scalar(NamedTuple):
-    """A scalar after ``${VAR}`` expansion, with the YAML type of its text."""
-
-    text: str
-    tag: str
-    expanded: bool
-    line: int
-    plain: bool
-
-    def shown(self) -> str:
-        """The value for a message: its YAML type and (shortened) text."""
-        if self.tag == NULL:
-            return "null"
-        return f"{kind(self.tag)} {short(self.text)}"
-
-
-def _scalar(node: yaml.Node, path: str, ctx: _Context) -> _Scalar:
-    if not isinstance(node, yaml.ScalarNode):
-        ctx.add(path, line_of(node), f"must be a single value, got {describe(node)}")
-        raise _Invalid
-    raw, line = str(node.value), line_of(node)
-    text, errors = expand_env(raw, ctx.env)
-    for message in errors:
-        ctx.add(path, line, message)
-    if errors:
-        raise _Invalid
-    implicit = resolve(raw) if node.style is None else STR
-    if node.tag != implicit:  # an explicit tag such as !!str decides
-        tag = str(node.tag)
-    elif node.style is None:
-        tag = resolve(text) if text != raw else implicit
-    else:
-        tag = implicit
-    return _Scalar(text, tag, text != raw, line, node.style is None)
-
-
-def _literal(s: _Scalar, allowed: tuple[Any, ...], path: str, ctx: _Context) -> Any:
-    for option in allowed:
-        if isinstance(option, str) and s.text == option and s.tag in (STR, TIMESTAMP):
-            return option
-        if isinstance(option, int) and s.tag == INT and s.text == str(option):
-            return option
-    names = [str(a) for a in allowed]
-    hint = " (write it unquoted)" if s.text in names else _suggest(s.text, names)
-    ctx.add(path, s.line, f"must be one of {', '.join(repr(a) for a in allowed)}, got "
-                          f"{s.shown()}{hint}")
-    raise _Invalid
-
-
-def _str(s: _Scalar, path: str, ctx: _Context) -> str:
-    if s.tag not in (STR, TIMESTAMP) and not s.expanded:
-        ctx.add(path, s.line, f"must be a string, got {s.shown()} (quote it)")
-        raise _Invalid
-    return s.text
-
-
-def _secret(s: _Scalar, path: str, ctx: _Context) -> Secret:
-    if s.tag not in (STR, TIMESTAMP) and not s.expanded:  # never echo the value
-        ctx.add(path, s.line, f"must be a string, got {kind(s.tag)} (quote it, or better: "
-                              "use ${VAR} from a secret)")
-        raise _Invalid
-    return Secret(s.text)
-
-
-def _int(s: _Scalar, path: str, ctx: _Context) -> int:
-    if s.tag != INT:
-        ctx.add(path, s.line, f"must be an integer, got {s.shown()}")
-        raise _Invalid
-    try:
-        return _integer(s.text.replace("_", ""))
-    except OverflowError:
-        ctx.add(path, s.line, f"is out of range, got {s.shown()}")
-    except ValueError:
-        ctx.add(path, s.line, f"must be a plain integer (no leading 0, no 1:30), got {s.shown()}")
-    raise _Invalid
-
-
-def _integer(text: str) -> int:
-    """Python's reading of a YAML int (``0x1F``, ``0b101``, ``1000``); OverflowError if huge."""
-    if len(text) > 400:
-        raise OverflowError(text)
-    return int(text, 0)
-
-
-def _float(s: _Scalar, path: str, ctx: _Context) -> float:
-    if s.tag == STR and s.plain and _FLOAT12_RE.match(s.text):
-        s = s._replace(tag=FLOAT)  # YAML 1.2 reads a plain 1e3 as a number; so do we, here
-    if s.tag not in (INT, FLOAT):
-        ctx.add(path, s.line, f"must be a number, got {s.shown()}")
-        raise _Invalid
-    text = s.text.replace("_", "")
-    try:
-        value = float(_integer(text)) if s.tag == INT else float(text)
-    except OverflowError:
-        value = math.inf
-    except ValueError:  # YAML's .inf / .nan, or a sexagesimal 1:30.5
-        if not re.fullmatch(r"[-+]?\.(?:inf|nan)", text, re.IGNORECASE):
-            ctx.add(path, s.line, f"must be a plain number, got {s.shown()}")
-            raise _Invalid from None
-        value = math.inf
-    if not math.isfinite(value):
-        ctx.add(path, s.line, f"must be a finite number, got {short(s.text)}")
-        raise _Invalid
-    return value
-
-
-def _bool(s: _Scalar, path: str, ctx: _Context) -> bool:
-    word = s.text.strip().lower()
-    if s.tag != BOOL or word not in _TRUE | _FALSE:
-        ctx.add(path, s.line, f"must be true or false, got {s.shown()}")
-        raise _Invalid
-    return word in _TRUE
-
-
-def _datetime(s: _Scalar, path: str, ctx: _Context) -> datetime:
-    try:
-        return parse_timestamp(s.text)
-    except ValueError as exc:
-        ctx.add(path, s.line, str(exc))
-        raise _Invalid from None
-
-
-def _time(s: _Scalar, path: str, ctx: _Context) -> time:
-    try:
-        return parse_time(s.text)
-    except ValueError as exc:
-        ctx.add(path, s.line, str(exc))
-        raise _Invalid from None
-
-
-def _timedelta(s: _Scalar, path: str, ctx: _Context) -> timedelta:
-    try:
-        return parse_duration(s.text)
-    except ValueError as exc:
-        ctx.add(path, s.line, str(exc))
-        raise _Invalid from None
-
-
-_SCALARS: dict[Any, Any] = {
-    str: _str, Secret: _secret, int: _int, float: _float, bool: _bool,
-    datetime: _datetime, time: _time, timedelta: _timedelta,
-}
-
-
-def _check_meta(value: Any, s: _Scalar, path: str, meta: Mapping[str, Any],
-                ctx: _Context) -> None:
-    """Bounds (``minimum`` …) and ``pattern`` from field metadata, as the JSON Schema has them."""
-    if isinstance(value, str) and "pattern" in meta and not (value == "" and meta.get("empty_ok")):
-        pattern = str(meta["pattern"])
-        if pattern.endswith("$") and not pattern.endswith("\\$"):  # ECMA-262 `$`: no newline
-            pattern = pattern[:-1] + r"\Z"
-        if not re.search(pattern, value):
-            shown = "a value" if isinstance(value, Secret) else short(value)
-            ctx.add(path, s.line, f"must match {meta['pattern']}, got {shown}")
-            raise _Invalid
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        return
-    checks = (("minimum", lambda b: value >= b, "≥"), ("maximum", lambda b: value <= b, "≤"),
-              ("exclusiveMinimum", lambda b: value > b, ">"),
-              ("exclusiveMaximum", lambda b: value < b, "<"))
-    for key, ok, sign in checks:
-        if key in meta and not ok(meta[key]):
-            ctx.add(path, s.line, f"must be {sign} {meta[key]}, got {s.text.strip()[:60]}")
-            raise _Invalid
-
-
-def _suggest(word: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.7)
-    return f" (did you mean {close[0]!r}?)" if close else ""

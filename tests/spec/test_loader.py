@@ -12,9 +12,9 @@ import pytest
 
 from tars_ci.errors import SpecError
 from tars_ci.spec import Secret, load_spec, parse_spec
-from tars_ci.spec import loader as loader_module
 from tars_ci.spec.loader import MAX_PROBLEMS
 from tars_ci.spec.model import Header, Spec
+from tars_ci.spec.scalars import CONVERTERS
 from tars_ci.spec.values import (
     expand_env,
     format_duration,
@@ -382,5 +382,5 @@ def _leaf_types(cls: type, seen: set[type]) -> set[Any]:
 
 def test_every_model_type_is_loadable() -> None:
     leaves = _leaf_types(Spec, set())
-    assert leaves - {Literal} <= set(loader_module._SCALARS)
+    assert leaves - {Literal} <= set(CONVERTERS)
     assert {str, int, float, bool, datetime, time, timedelta, Secret} <= leaves
