@@ -30,10 +30,14 @@ from tars_ci.analysis.series import clip, stack, window_slice
 from tars_ci.analysis.slo import SloDay, ratio_day, threshold_day
 from tars_ci.errors import ReportError
 from tars_ci.reports import documents
-from tars_ci.reports.history import (as_recorded, load_anomalies, load_day, load_ga,
-                                     load_history)
-from tars_ci.reports.jsonio import normalise
-from tars_ci.reports.jsonio import write_json, write_text
+from tars_ci.reports.history import (
+    as_recorded,
+    load_anomalies,
+    load_day,
+    load_ga,
+    load_history,
+)
+from tars_ci.reports.jsonio import normalise, write_json, write_text
 from tars_ci.reports.paths import ReleasePaths
 from tars_ci.sources.interface import Query, QueryResult, Source, window_grid
 from tars_ci.spec.model import Spec

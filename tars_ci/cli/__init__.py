@@ -15,7 +15,7 @@ import argparse
 import importlib
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
@@ -95,7 +95,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     return guarded(lambda: module.run(args, environ))
 
 
-def guarded(body: "callable[[], int]") -> int:  # type: ignore[valid-type]
+def guarded(body: Callable[[], int]) -> int:
     """Run a command body, turning tars-ci errors into a message and an exit code."""
     from tars_ci import errors
 

@@ -53,7 +53,7 @@ def record(cls: type[T], data: Any, where: str, **fixed: Any) -> T:
     """Rebuild NamedTuple ``cls`` from its JSON object (lists become tuples)."""
     if not isinstance(data, Mapping):
         raise ReportError(f"{where}: expected an object, got {type(data).__name__}")
-    fields: tuple[str, ...] = getattr(cls, "_fields")
+    fields: tuple[str, ...] = getattr(cls, "_fields")  # noqa: B009 - T is any NamedTuple
     defaults: Mapping[str, Any] = getattr(cls, "_field_defaults", {})
     values: dict[str, Any] = {}
     for name in fields:

@@ -197,7 +197,7 @@ def _recommendations(steps: Sequence[Any], drifts: Sequence[Any], final: Any,
 
 
 def _action_items(worst: Mapping[str, Finding], steps: Sequence[Any]) -> dict[str, list[Any]]:
-    first_action = {}
+    first_action: dict[str, str] = {}
     for s in steps:
         first_action.setdefault(s.kpi, s.action)
     items: dict[str, list[Any]] = {p: [] for p in PRIORITIES}
@@ -296,7 +296,7 @@ def _environment() -> jinja2.Environment:
     env.filters.update({
         "md": markdown.escape,
         "num": _num,
-        "pct": lambda v, d=1: _pct(v, d),
+        "pct": _pct,
         "signed": markdown.signed_percent,
         "money": lambda v: "n/a" if v is None else f"${float(v):,.2f}",
     })

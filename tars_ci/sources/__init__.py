@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tars_ci.sources.interface import NoData, Query, QueryFailed, QueryResult, Samples, Source
+from tars_ci.sources.interface import (
+    NoData,
+    Query,
+    QueryFailed,
+    QueryResult,
+    Samples,
+    Source,
+)
 from tars_ci.spec.model import SourceSpec
 
 __all__ = ["NoData", "Query", "QueryFailed", "QueryResult", "Samples", "Source", "open_source"]

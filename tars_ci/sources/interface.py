@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import NamedTuple, Protocol, Union
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
@@ -49,7 +49,7 @@ class QueryFailed(NamedTuple):
     message: str
 
 
-QueryResult = Union[Samples, NoData, QueryFailed]
+QueryResult = Samples | NoData | QueryFailed
 
 
 class Source(Protocol):

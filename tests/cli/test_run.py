@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tars_ci.cli import main
-from tars_ci.cli import runbook
+from tars_ci.cli import main, runbook
 
 RELEASE = "checkout-api-v2-4-0"
-AFTER = {d: f"2026-11-{3 + d:02d}T00:45:00Z" for d in range(0, 9)}  # day d closed + settled
+AFTER = {d: f"2026-11-{3 + d:02d}T00:45:00Z" for d in range(9)}  # day d closed + settled
 
 
 @pytest.fixture

@@ -6,7 +6,13 @@ from pathlib import Path
 import pytest
 
 from tars_ci.errors import ReportError
-from tars_ci.reports.jsonio import SCHEMA_VERSION, dumps, read_json, write_json, write_text
+from tars_ci.reports.jsonio import (
+    SCHEMA_VERSION,
+    dumps,
+    read_json,
+    write_json,
+    write_text,
+)
 
 
 def test_dumps_is_canonical_sorted_rounded_and_newline_terminated():

@@ -8,7 +8,7 @@ from tars_ci.reports.paths import ReleasePaths
 
 def test_layout_matches_the_runbook(tmp_path: Path):
     p = ReleasePaths.under(tmp_path, "checkout-api-v2-4-0")
-    rel = lambda path: path.relative_to(tmp_path).as_posix()  # noqa: E731
+    rel = lambda path: path.relative_to(tmp_path).as_posix()
     assert rel(p.ga_summary) == "checkout-api-v2-4-0/ga_kpis/ga_kpi_summary.json"
     assert rel(p.day_summary(3)) == "checkout-api-v2-4-0/stability/day_03_summary.json"
     assert rel(p.health(3)) == "checkout-api-v2-4-0/health/day_03_HEALTH.json"

@@ -9,7 +9,12 @@ import pytest
 
 from tars_ci.errors import ReplayFormatError
 from tars_ci.sources.interface import NoData, Query, Samples
-from tars_ci.sources.replay import RecordedSeries, ReplaySource, read_replay, write_replay
+from tars_ci.sources.replay import (
+    RecordedSeries,
+    ReplaySource,
+    read_replay,
+    write_replay,
+)
 
 T0 = datetime(2026, 11, 2, tzinfo=timezone.utc)
 
