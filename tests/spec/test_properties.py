@@ -40,6 +40,7 @@ PROPERTY = settings(max_examples=500, deadline=None, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 ENV = {"A": "1", "B": "yes", "EMPTY": "", "URL": "http://h:9090", "W": "2.5"}
 BASE: dict[str, Any] = yaml.safe_load(MINIMAL)
+KEYED = {("kpis",), ("slos",), ("priorities", "bands")}  # name → item: new names are fine
 
 
 def outcome(text: str, env: dict[str, str] | None = None) -> Spec | SpecError:
@@ -137,7 +138,8 @@ def test_random_key_at_every_level_of_a_valid_spec(data: st.DataObject) -> None:
     key = data.draw(KEYS.filter(lambda k: k not in _get(BASE, where)))
     value = data.draw(TREES)
     result = outcome(dump(_replace(BASE, where, lambda m: {**m, key: value})))
-    assert isinstance(result, SpecError)  # every mapping of the spec is closed
+    if where not in KEYED:  # a dataclass's mapping is closed: any other key is an error
+        assert isinstance(result, SpecError)
 
 
 @PROPERTY
