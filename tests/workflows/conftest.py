@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 import pytest
@@ -24,3 +25,9 @@ def set_daily_time(spec: Path, old: str, new: str) -> None:
     text = spec.read_text("utf-8")
     assert f'daily_time: "{old}"' in text
     spec.write_text(text.replace(f'daily_time: "{old}"', f'daily_time: "{new}"'), "utf-8")
+
+
+def executable(path: Path, text: str) -> None:
+    """Write an executable script."""
+    path.write_text(text, "utf-8")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)

@@ -14,7 +14,6 @@ import json
 import os
 import re
 import shutil
-import stat
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -26,11 +25,12 @@ import pytest
 from tars_ci.cli import main
 from tars_ci.spec import load_spec
 from tars_ci.timeline import program_complete
+from tests.github.conftest import git
 from tests.github_emulator import GitHubEmulator
 from tests.harness import PrometheusServer
 from tests.harness.fixtures import demo_prometheus  # noqa: F401 - the session fixture
 from tests.workflows.actions_runner import JobRun, run_job
-from tests.workflows.conftest import EXAMPLE_SPEC, ROOT
+from tests.workflows.conftest import EXAMPLE_SPEC, ROOT, executable
 
 
 def _run_reports_to_actions() -> bool:
@@ -57,17 +57,6 @@ REPO = "acme/checkout"
 TOKEN = "ghs_localrun0000000000000000000000000001"
 SLUG = "checkout-api-v2-4-0"
 RUN_STEP = "Run the stabilization program"
-
-
-def git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-c", "user.name=Test", "-c", "user.email=t@example.com",
-                           *args], cwd=cwd, capture_output=True, text=True, check=True)
-    return done.stdout.strip()
-
-
-def executable(path: Path, text: str) -> None:
-    path.write_text(text, "utf-8")
-    path.chmod(path.stat().st_mode | stat.S_IXUSR)
 
 
 @pytest.fixture

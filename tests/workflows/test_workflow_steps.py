@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import os
-import stat
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.workflows.actions_runner import JobRun, evaluate, parse_output_file, run_job
-from tests.workflows.conftest import ROOT
+from tests.workflows.conftest import ROOT, executable
 
 STABILIZATION = (ROOT / ".github" / "workflows" / "stabilization.yml").read_text("utf-8")
 REUSABLE = (ROOT / ".github" / "workflows" / "tars-ci.yml").read_text("utf-8")
@@ -38,11 +37,6 @@ FAKE_PYTHON = f"""#!/usr/bin/env bash
 if [ "$1" = "-m" ] && [ "$2" = "pip" ]; then shift 2; printf '%s\\n' "$@" > "$SHIM_DIR/pip"; exit 0; fi
 exec {sys.executable} "$@"
 """
-
-
-def executable(path: Path, text: str) -> None:
-    path.write_text(text, "utf-8")
-    path.chmod(path.stat().st_mode | stat.S_IXUSR)
 
 
 @pytest.fixture
