@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import tempfile
 import time
@@ -59,6 +60,10 @@ def _serve(name: str) -> int:
     from tars_ci.scenario.samples import generate
     from tars_ci.scenario.tsdb import PrometheusServer, backfill
 
+    def stop(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     sc = scenario(name)
     with tempfile.TemporaryDirectory(prefix=f"tars-{name}-") as tmp:
         blocks = backfill(generate(sc), Path(tmp) / "tsdb")

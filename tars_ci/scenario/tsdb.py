@@ -64,6 +64,14 @@ def backfill(samples: SampleSet, out_dir: Path, jobs: int = 2) -> Path:
     return out_dir
 
 
+def _with_parent_death_signal(args: list[str]) -> list[str]:
+    """``args`` run under ``setpriv --pdeathsig TERM`` (util-linux) when available: the
+    server then stops when the process that started it dies, so a killed test run or
+    ``serve`` never leaves a server behind."""
+    setpriv = shutil.which("setpriv")
+    return [setpriv, "--pdeathsig", "TERM", *args] if setpriv else args
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that is free right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -112,7 +120,8 @@ class PrometheusServer:
             web.write_text(self.web_config, encoding="utf-8")
             args.append(f"--web.config.file={web}")
         with open(self._log, "ab") as log:
-            self._process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
+            self._process = subprocess.Popen(_with_parent_death_signal(args), stdout=log,
+                                             stderr=subprocess.STDOUT,
                                              stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + self.ready_timeout
         with httpx.Client(timeout=1.0, verify=False, auth=self.auth) as client:
