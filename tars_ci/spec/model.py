@@ -326,6 +326,13 @@ class AnomalySettings:
     count_windows: tuple[int, ...] = field(default=(8, 32, 128), metadata=doc(
         "Windows (steps) in which an unusual number of exceedances is evidence too: bursts "
         "and level shifts, not only single extreme points."))
+    periodic_lookback: int = field(default=4, metadata=doc(
+        "An exceedance that repeats the gap back to one of the last this-many exceedances "
+        "twice (±1 step) is a periodic job on schedule and no evidence by itself; 0 turns "
+        "this off.", minimum=0))
+    periodic_min_gap: int = field(default=10, metadata=doc(
+        "Shortest gap (steps) that counts as a period; closer exceedances are a burst.",
+        minimum=1))
     refractory: float = field(default=1.0, metadata=doc(
         "Share of the decaying maximum of earlier evidence that is subtracted, so one event "
         "raises one alarm, not a run of them; 0 turns it off.", minimum=0, maximum=1))
@@ -362,11 +369,13 @@ class AnomalySettings:
         for name in ("z", "tail_z", "prior_weight", "prior_tail", "prior_tail_weight"):
             if not getattr(self, name) > 0:
                 out.append((name, "must be > 0"))
-        for name in ("floor", "season_hours", "season_width", "warmup"):
+        for name in ("floor", "season_hours", "season_width", "warmup", "periodic_lookback"):
             if getattr(self, name) < 0:
                 out.append((name, "must be ≥ 0"))
         if self.min_points < 1:
             out.append(("min_points", "must be ≥ 1"))
+        if self.periodic_min_gap < 1:
+            out.append(("periodic_min_gap", "must be ≥ 1"))
         if self.merge_gap < 0:
             out.append(("merge_gap", "must be ≥ 0"))
         return out

@@ -132,17 +132,21 @@ def _zscores(x: np.ndarray, observed: np.ndarray, s: AnomalySettings,
         baselines.append(filters.seasonal_ewma(x, period, s.season_alpha))
     z = np.zeros(x.shape)
     expected = level.copy()
-    for base in baselines:
+    for i, base in enumerate(baselines):
         resid = x - base
+        known = np.isfinite(resid)
         scale = np.fmax(filters.lag(filters.ewma(np.abs(resid), s.scale_alpha)), floor)
-        if len(baselines) > 1:
-            scale = np.fmax(scale, _phase_scale(np.abs(resid), period, s))
+        if period:
+            phase = _phase_scale(np.abs(resid), period, s)
+            scale = np.fmax(scale, phase)
+            if i > 0:  # the seasonal baseline speaks once its own phase history exists
+                known &= np.isfinite(phase)
         with np.errstate(invalid="ignore", divide="ignore"):
             zi = resid / (scale * MAD_TO_SIGMA)
         zi = np.clip(np.nan_to_num(zi, nan=0.0, posinf=Z_CAP, neginf=-Z_CAP), -Z_CAP, Z_CAP)
         # no evidence until the baseline exists and its scale has seen `warmup` residuals
-        known = filters.lag(np.cumsum(np.isfinite(resid), axis=1), fill=0)
-        zi = np.where(np.isfinite(resid) & (known >= max(1, s.warmup)), zi, 0.0)
+        seen = filters.lag(np.cumsum(np.isfinite(resid), axis=1), fill=0)
+        zi = np.where(known & (seen >= max(1, s.warmup)), zi, 0.0)
         better = np.abs(zi) > np.abs(z)
         z = np.where(better, zi, z)
         expected = np.where(better, base, expected)
@@ -175,6 +179,10 @@ def _evidence(u: np.ndarray, observed: np.ndarray, s: AnomalySettings) -> np.nda
     rate = (hits + 0.5 * s.prior_rate * s.prior_weight) / (seen + s.prior_weight)
     beta = (size + s.prior_tail * s.prior_tail_weight) / (hits + s.prior_tail_weight)
     evidence = np.where(hit, -np.log10(rate) + excess / (beta * LN10), 0.0)
+    if s.periodic_lookback:  # a periodic job's spike, on schedule, is expected: no evidence
+        regular = filters.on_schedule(hit, s.periodic_lookback, s.periodic_min_gap)
+        evidence[regular] = 0.0
+        hit = hit & ~regular  # and no part of a burst either
     if s.count_windows:
         # the two directions' count tests together are 2·len(count_windows) tests
         correction = np.log10(2 * len(s.count_windows))

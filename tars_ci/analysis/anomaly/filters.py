@@ -129,6 +129,34 @@ def decaying_max(v: np.ndarray, decay: float) -> np.ndarray:
     return out
 
 
+def on_schedule(hit: np.ndarray, lookback: int, min_gap: int, tolerance: int = 1) -> np.ndarray:
+    """Events that keep an earlier rhythm: ``hit[t]`` where, for the gap ``g`` back to one of
+    the last ``lookback`` events (``g ≥ min_gap``), there were events at ``t − g`` *and*
+    ``t − 2g`` (± ``tolerance``) — a periodic job seen twice before. Reads the past only.
+    """
+    n_steps = hit.shape[1]
+    out = np.zeros(hit.shape, dtype=bool)
+    if lookback <= 0 or n_steps == 0:
+        return out
+    t = np.broadcast_to(np.arange(n_steps), hit.shape)
+    last = np.maximum.accumulate(np.where(hit, t, -1), axis=1)
+    before = np.full(hit.shape, -1)
+    before[:, 1:] = last[:, :-1]  # the latest event strictly before t
+    near = hit.copy()
+    for k in range(1, tolerance + 1):
+        near[:, k:] |= hit[:, :-k]
+        near[:, :-k] |= hit[:, k:]  # near[t − 2g] only looks ≤ t − 2g + tolerance < t
+    event = before
+    for _ in range(lookback):
+        gap = t - event
+        twice_back = t - 2 * gap
+        keeps = ((event >= 0) & (gap >= min_gap) & (twice_back >= 0)
+                 & np.take_along_axis(near, np.clip(twice_back, 0, n_steps - 1), axis=1))
+        out |= hit & keeps
+        event = np.where(event >= 0, np.take_along_axis(before, np.maximum(event, 0), axis=1), -1)
+    return out
+
+
 def _carry_forward(x: np.ndarray, fill: float) -> np.ndarray:
     """The last finite value of each row at or before ``t`` (``fill`` before the first)."""
     n_steps = x.shape[1]
