@@ -10,6 +10,7 @@ command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || 
 command -v git >/dev/null 2>&1 || need+=(git)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
+command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -31,4 +32,5 @@ fi
 
 # 4. Static checks, then the suite.
 .venv/bin/python -m mypy
+.venv/bin/tars-ci workflow --check
 exec .venv/bin/python -m pytest "$@"

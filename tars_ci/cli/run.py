@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from tars_ci.cli.common import add_run_arguments
+
+if TYPE_CHECKING:
+    from tars_ci.pipeline import RunResult
+    from tars_ci.spec.model import Spec
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,8 +44,29 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
               else "nothing due: every closed day is already recorded")
     if result.retro_written:
         print(f"retrospective: {result.release_dir / 'output' / 'GA_7DAY_RETROSPECTIVE.md'}")
+    if env.get("GITHUB_ACTIONS") == "true":
+        _report_to_actions(spec, args, env, result)
     if args.publish:
         from tars_ci.cli.publish import publish_after_run
 
         publish_after_run(spec, args, env, result)
     return common.fail_exit(spec, result)
+
+
+def _report_to_actions(spec: Spec, args: argparse.Namespace, env: Mapping[str, str],
+                       result: RunResult) -> None:
+    """Job summary, annotations and step outputs for GitHub Actions (before publishing, so
+    they exist even when publishing fails)."""
+    from pathlib import Path
+
+    from tars_ci.reports import actions
+    from tars_ci.reports.paths import ReleasePaths
+
+    report = actions.build(spec, ReleasePaths(result.release_dir), result.days_processed,
+                           complete=result.complete,
+                           dry_run=bool(args.publish and args.dry_run))
+    for line in report.annotations:
+        print(line)
+    summary, output = env.get("GITHUB_STEP_SUMMARY"), env.get("GITHUB_OUTPUT")
+    actions.append_to_files(report, summary_file=Path(summary) if summary else None,
+                            output_file=Path(output) if output else None)

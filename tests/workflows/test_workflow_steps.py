@@ -71,8 +71,7 @@ def test_a_scheduled_run(shims: Path) -> None:
     job = run(shims, STABILIZATION)
     assert job.succeeded
     assert [s.returncode for s in job.steps] == [None, None, 0, 0]  # checkout, python skipped
-    assert recorded(shims, "pip") == ["install", "--disable-pip-version-check",
-                                      "tars-ci==0.1.0"]
+    assert recorded(shims, "pip") == ["install", "--disable-pip-version-check", "."]
     assert recorded(shims, "args") == ["run", "--spec", "config/tars.yaml", "--publish"]
     basic = base64.b64encode(b"x-access-token:ghs_automatic").decode()
     assert recorded(shims, "env") == [
