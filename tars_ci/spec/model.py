@@ -292,7 +292,7 @@ class AnomalySettings:
         "points whose |z| is at least this.", exclusiveMinimum=0))
     alpha: float = field(default=0.05, metadata=doc(
         "EWMA smoothing factor of the level baseline (0, 1].", exclusiveMinimum=0, maximum=1))
-    scale_alpha: float = field(default=0.02, metadata=doc(
+    scale_alpha: float = field(default=0.03, metadata=doc(
         "EWMA factor of the mean absolute residual, the robust scale of the z-score (0, 1].",
         exclusiveMinimum=0, maximum=1))
     floor: float = field(default=0.001, metadata=doc(
@@ -312,14 +312,14 @@ class AnomalySettings:
     tail_z: float = field(default=4.0, metadata=doc(
         "|z| above which a point is an exceedance: the rare events whose rate and size the "
         "evidence model learns, separately upwards and downwards.", exclusiveMinimum=0))
-    rate_alpha: float = field(default=0.0005, metadata=doc(
+    rate_alpha: float = field(default=0.001, metadata=doc(
         "EWMA factor of the exceedance rate and size (memory ≈ 1/rate_alpha steps).",
         exclusiveMinimum=0, maximum=1))
-    prior_rate: float = field(default=0.01, metadata=doc(
+    prior_rate: float = field(default=0.005, metadata=doc(
         "Prior exceedance rate (both directions) …", exclusiveMinimum=0, exclusiveMaximum=1))
-    prior_weight: float = field(default=100.0, metadata=doc(
+    prior_weight: float = field(default=800.0, metadata=doc(
         "… worth this many observations.", exclusiveMinimum=0))
-    prior_tail: float = field(default=0.5, metadata=doc(
+    prior_tail: float = field(default=1.0, metadata=doc(
         "Prior mean log-excess ln(|z|/tail_z) of an exceedance …", exclusiveMinimum=0))
     prior_tail_weight: float = field(default=5.0, metadata=doc(
         "… worth this many exceedances.", exclusiveMinimum=0))
