@@ -98,9 +98,11 @@ def acquire(git: Git, remote: str, release_slug: str, *, clock: Callable[[], dat
             result = git.push(remote, sha, ref, lease=current)
         if result.returncode == 0:
             return Lease(ref, sha, holder, expires)
-        if "remote rejected" in result.stderr or "remote rejected" in result.stdout:
-            # not a race with another run (that is "rejected … fetch first"): a hook, branch
-            # protection or ruleset refuses the ref; waiting would not help
+        refused = "remote rejected" in result.stderr + result.stdout
+        if refused and git.remote_sha(remote, ref) == current:
+            # nobody else moved the ref, so this was not a race with another run (a race
+            # leaves the other run's lease there): a hook, protection rule or ruleset
+            # refuses the ref, and waiting would not help
             raise GitError(git.redact(
                 f"the remote refuses the lock ref {ref} (allow tars-ci to push refs/tars-ci/*):"
                 f" {(result.stderr or result.stdout).strip()[:500]}"))
