@@ -18,7 +18,7 @@ the base URL on its first line, and ``GET <host>/_emulator/state`` dumps the sta
 
 from tests.github_emulator import faults
 from tests.github_emulator.faults import Fault
+from tests.github_emulator.repo import Reply
 from tests.github_emulator.server import GitHubEmulator, Logged
-from tests.github_emulator.state import Reply
 
 __all__ = ["Fault", "GitHubEmulator", "Logged", "Reply", "faults"]

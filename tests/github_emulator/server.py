@@ -21,8 +21,9 @@ from typing_extensions import Self
 
 from tests.github_emulator import documents as D
 from tests.github_emulator.faults import Fault
+from tests.github_emulator.repo import Reply
 from tests.github_emulator.schemas import SchemaBook, ValidationProblem
-from tests.github_emulator.state import EmulatorState, Reply
+from tests.github_emulator.state import EmulatorState
 
 HANDLERS = {
     "repos/get": "get_repo",
