@@ -14,7 +14,7 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 
-from tars_ci.analysis.anomaly.detector import Scores, fit
+from tars_ci.analysis.anomaly.detector import DEFAULT_STEP, Scores, fit
 from tars_ci.spec.model import AnomalySettings
 
 Direction = Literal["up", "down"]
@@ -37,13 +37,12 @@ class Episode(NamedTuple):
 
 def episodes(names: Sequence[str], timestamps: np.ndarray, values: np.ndarray,
              scores: Scores, settings: AnomalySettings,
-             step: timedelta | float | None = None) -> list[Episode]:
+             step: timedelta | float = DEFAULT_STEP) -> list[Episode]:
     """Episodes of every series, ordered by start time then KPI name.
 
     ``timestamps`` (T,) are Unix seconds of the columns of ``values`` (S, T); ``scores`` is
-    :func:`score`'s result for ``values``. ``step`` (default: the median spacing of
-    ``timestamps``) must match the one given to :func:`score`; it is only needed to report
-    each episode's expected value.
+    :func:`score`'s result for ``values``. ``step`` must be the one given to :func:`score`
+    (both default to one minute); it is only used for each episode's expected value.
     """
     x = np.asarray(values, dtype=np.float64)
     ts = np.asarray(timestamps, dtype=np.float64)
@@ -54,8 +53,6 @@ def episodes(names: Sequence[str], timestamps: np.ndarray, values: np.ndarray,
     rows = [i for i, found in spans.items() if found]
     if not rows:
         return []
-    if step is None:
-        step = float(np.median(np.diff(ts))) if len(ts) > 1 else 0.0
     expected = fit(x[rows], settings, step).expected
     out = []
     for j, i in enumerate(rows):
