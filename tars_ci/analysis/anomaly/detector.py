@@ -4,7 +4,7 @@ Stage 1 — z-scores. Each row is compared with two baselines, both from earlier
 
 - *level*: the EWMA of the series (``alpha``);
 - *seasonal*: the EWMA, across earlier periods, of the value at the same phase
-  (``season_alpha``; only once one period has been seen).
+  (``season_hours``, ``season_alpha``).
 
 A baseline's residual is divided by a robust scale: the EWMA of its absolute residuals
 (``scale_alpha``, ×1.2533 so it matches σ for Gaussian noise), raised to at least ``floor``
@@ -12,7 +12,9 @@ A baseline's residual is divided by a robust scale: the EWMA of its absolute res
 at this phase, widened ± ``season_width`` steps. The latter is what keeps a daily ramp, a
 nightly batch job or a square wave from alarming every day, while a day on which the
 expected change does *not* happen still stands out against the seasonal baseline. The
-row's z is that of the baseline with the larger |z|: either one being surprised counts.
+row's z is that of the baseline with the larger |z|: either one being surprised counts. A
+baseline speaks only once its scale has seen ``warmup`` residuals — and the seasonal one only
+once its own phase history exists, so one day's spike is not a pattern whose absence alarms.
 
 Stage 2 — evidence, ``e = −log10 P``. A point whose |z| exceeds ``tail_z`` is an
 exceedance. Separately for upward and downward exceedances, the detector learns their rate
@@ -22,11 +24,14 @@ EWMAs (``rate_alpha``) with a prior (``prior_*``). An exceedance's surprise is t
 this series' own history and direction — so a series that spikes up all the time needs a
 bigger spike to alarm, while its first drop still counts. A burst or level shift is
 evidence too: the Poisson surprise of the number of exceedances in the last ``n`` steps
-(``count_windows``), Bonferroni-corrected. Below ``tail_z`` a point gets a small, rising
-evidence (≤ 0.1), so the score is strictly monotone in |z|.
+(``count_windows``), Bonferroni-corrected. An exceedance that keeps an earlier rhythm (the
+gap back to a recent one, seen twice: ``periodic_*``) is a periodic job on schedule and
+counts for nothing. Below ``tail_z`` a point gets a small, rising evidence (≤ 0.1), so the
+score is strictly monotone in |z|.
 
 Stage 3 — one alarm per event. A decaying maximum of earlier evidence (``refractory``,
-``refractory_decay``) is subtracted, so a level shift or a burst alarms once, at its start.
+``refractory_decay``), shared by both directions, is subtracted, so a level shift, a burst
+or a spike and its rebound alarm once, at the start.
 
 Score = e / (e + 2): in [0, 1), strictly increasing, never saturating; 0.5 is a surprise of
 one in a hundred. Missing samples (NaN) update nothing and score 0; so does the warm-up.
