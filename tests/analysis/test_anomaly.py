@@ -176,6 +176,17 @@ def test_score_rises_strictly_with_the_deviation_and_never_reaches_one() -> None
     assert last[-1] < 1.0
 
 
+def test_scale_free_and_safe_with_extreme_magnitudes() -> None:
+    x = noise(800, 16, level=0.0)[None]
+    x[0, 600] += 9
+    base = anomaly.fit(x, S)
+    for factor in (2.0 ** 900, 3.7, 1e-290):
+        scaled = anomaly.fit(x * factor, S)
+        assert np.allclose(scaled.score, base.score, rtol=1e-9, atol=1e-12), factor
+        assert np.allclose(scaled.expected, base.expected * factor, rtol=1e-9, equal_nan=True)
+    assert base.score[0, 600] > S.threshold
+
+
 def test_period_steps() -> None:
     assert anomaly.period_steps(S, 60) == 1440
     assert anomaly.period_steps(S, 300.0) == 288

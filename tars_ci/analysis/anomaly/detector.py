@@ -107,10 +107,24 @@ def fit(values: np.ndarray, settings: AnomalySettings,
     out = Fit(np.zeros(x.shape), np.full(x.shape, np.nan), np.full(x.shape, np.nan))
     rows = max(1, BLOCK_CELLS // max(1, x.shape[1]))
     for r0 in range(0, x.shape[0], rows):
-        block = _fit_block(x[r0:r0 + rows], settings, period)
-        for target, part in zip(out, block):
-            target[r0:r0 + rows] = part
+        unit = _unit(x[r0:r0 + rows])
+        block = _fit_block(x[r0:r0 + rows] / unit, settings, period)
+        out.score[r0:r0 + rows] = block.score
+        out.z[r0:r0 + rows] = block.z
+        out.expected[r0:r0 + rows] = block.expected * unit
     return out
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    """A power of two near each row's largest |value| (1 for empty rows), as a column.
+
+    The detector is scale-free, and dividing by a power of two is exact, so this changes no
+    result — it only keeps values like 1e300 from overflowing inside the filters.
+    """
+    with np.errstate(invalid="ignore"):
+        top = np.nanmax(np.where(np.isfinite(x), np.abs(x), np.nan), axis=1, initial=0.0)
+    exponent = np.frexp(np.where(top > 0, top, 1.0))[1]
+    return np.ldexp(1.0, exponent)[:, None]
 
 
 def _fit_block(x: np.ndarray, s: AnomalySettings, period: int) -> Fit:
