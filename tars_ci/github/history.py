@@ -45,8 +45,9 @@ class Change(NamedTuple):
 
 def pending_changes(git: Git, pathspecs: Sequence[str]) -> tuple[Change, ...]:
     """Changed and untracked files under ``pathspecs``; read-only (dry runs use it)."""
-    out = git.run("status", "--porcelain=v1", "-z", "--untracked-files=all", "--",
-                  *pathspecs)
+    # --no-optional-locks: not even git's opportunistic index refresh (dry runs touch nothing)
+    out = git.run("--no-optional-locks", "status", "--porcelain=v1", "-z",
+                  "--untracked-files=all", "--", *pathspecs)
     changes, fields = [], out.split("\0")
     i = 0
     while i < len(fields):

@@ -30,9 +30,12 @@ def argv(work: Path, api: str, *extra: str) -> list[str]:
             str(work / "reports"), "--api-url", api, *extra]
 
 
-def snapshot(work: Path, remote: Path) -> tuple[str, ...]:
-    return (git(work, "status", "--porcelain", "-uall"), git(work, "rev-parse", "HEAD"),
-            git(work, "diff", "--cached", "--name-only"), git(remote, "for-each-ref"))
+def snapshot(work: Path, remote: Path) -> tuple[object, ...]:
+    index = work / ".git" / "index"
+    return (index.read_bytes(), index.stat().st_mtime_ns, git(remote, "for-each-ref"),
+            sorted(p.name for p in (work / ".git" / "objects").rglob("*")),
+            git(work, "--no-optional-locks", "status", "--porcelain", "-uall"),
+            git(work, "rev-parse", "HEAD"))
 
 
 def test_dry_run_prints_the_whole_plan_and_touches_nothing(
