@@ -141,4 +141,11 @@ def add_spec_argument(parser: argparse.ArgumentParser) -> None:
 
 def run_main() -> None:
     """Console-script wrapper that exits with :func:`main`'s code."""
-    sys.exit(main())
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:  # `tars-ci demo | head`: the reader left; not an error of ours
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = 141
+    sys.exit(code)

@@ -169,7 +169,7 @@ def encode_series(series: RecordedSeries) -> dict[str, Any]:
         elif math.isinf(v):
             values.append("+Inf" if v > 0 else "-Inf")
         else:
-            values.append(float(f"{v:.10g}"))
+            values.append(v)  # full precision: a replay gives exactly the recorded numbers
     body: dict[str, Any] = {"start": series.start, "step": series.step, "values": values}
     if series.labels:
         body["labels"] = dict(series.labels)

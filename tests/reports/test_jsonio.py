@@ -64,3 +64,16 @@ def test_read_json_names_the_corrupt_file(tmp_path: Path):
     bad.write_text("{not json")
     with pytest.raises(ReportError, match="bad.json"):
         read_json(bad)
+
+
+def test_new_files_follow_the_umask_and_rewrites_keep_the_mode(tmp_path: Path):
+    old = os.umask(0o022)
+    try:
+        target = tmp_path / "x.json"
+        write_text(target, "a\n")
+        assert target.stat().st_mode & 0o777 == 0o644
+        target.chmod(0o640)
+        write_text(target, "b\n")
+        assert target.stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(old)
