@@ -164,9 +164,9 @@ def bad_episodes_on(spec: Spec, episodes: Sequence[anomaly.Episode], window: Day
 
 def detect_anomalies(spec: Spec, data: ProgramData) -> list[anomaly.Episode]:
     """EWMA + z-score episodes over every KPI series of the fetched span."""
-    scores = anomaly.score(data.kpi_matrix, spec.thresholds.anomaly)
+    scores = anomaly.score(data.kpi_matrix, spec.thresholds.anomaly, data.step)
     return list(anomaly.episodes([k.name for k in spec.kpis], data.grid, data.kpi_matrix,
-                                 scores, spec.thresholds.anomaly))
+                                 scores, spec.thresholds.anomaly, data.step))
 
 
 def run_program(spec: Spec, source: Source, reports_dir: Path, options: RunOptions) -> RunResult:
