@@ -510,8 +510,8 @@ class ReportSettings:
     """Where the history goes."""
 
     dir: str = field(default="reports", metadata=doc(
-        "Reports directory, relative to the spec's directory; must stay inside the "
-        "repository."))
+        "Reports directory, relative to the working directory (the repository root in CI; "
+        "`--reports` overrides it); must stay inside the repository."))
 
     def problems(self) -> list[tuple[str, str]]:
         if self.dir.startswith("/") or ".." in self.dir.replace("\\", "/").split("/"):
