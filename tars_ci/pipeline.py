@@ -2,11 +2,16 @@
 
 A run (1) finds the day windows that have closed and settled but are not recorded
 (catch-up), (2) fetches every series it needs from the source *before writing anything*, so
-a source that goes down mid-run leaves no partial reports, (3) computes each due day in
-order, and (4) writes each day's health report and then its summary (the summary marks the
-day as recorded), the anomaly events, and — once the last day is recorded — the regression
-analysis and the retrospective. Every file is written atomically and only when its bytes
-change, so a re-run with the same data changes nothing.
+a source that goes down mid-run leaves no partial reports, (3) writes the anomaly events of
+the fetched span, then computes each due day in order and writes its health report and then
+its summary (the summary marks the day as recorded), and (4) once the last day is recorded,
+writes the regression analysis and the retrospective. Every file is written atomically and
+only when its bytes change, so a re-run with the same data changes nothing.
+
+A run killed at any point is completed by the next one: a killed write leaves only its
+temporary, which the next run removes; the anomaly events are written before the days they
+cover are marked recorded; and a program whose end-of-program files are not all there is
+finished again.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from tars_ci.reports.history import (
     load_ga,
     load_history,
 )
-from tars_ci.reports.jsonio import normalise, write_json, write_text
+from tars_ci.reports.jsonio import normalise, remove_temporaries, write_json, write_text
 from tars_ci.reports.paths import ReleasePaths
 from tars_ci.sources.interface import Query, QueryResult, Source, window_grid
 from tars_ci.spec.model import Spec
@@ -172,6 +177,8 @@ def detect_anomalies(spec: Spec, data: ProgramData) -> list[anomaly.Episode]:
 def run_program(spec: Spec, source: Source, reports_dir: Path, options: RunOptions) -> RunResult:
     """Process every due day of the program (see the module docstring)."""
     paths = ReleasePaths.under(reports_dir, spec.release.release_slug)
+    for leftover in remove_temporaries(paths.root):
+        log.warning("removed %s, left by an interrupted write", leftover)
     release = spec.release
     settle = spec.schedule.settle
     recorded = paths.recorded_days()
@@ -192,7 +199,7 @@ def run_program(spec: Spec, source: Source, reports_dir: Path, options: RunOptio
         log.info("nothing due at %s (recorded days: %s)", iso(options.now),
                  ", ".join(map(str, sorted(recorded))) or "none")
         retro = False
-        if complete and not paths.retro_json.is_file() and release.days in recorded:
+        if complete and release.days in recorded and not _finished(paths):
             retro = _finish(spec, paths, write)
         return RunResult(paths.root, (), (), tuple(written), retro, complete)
 
@@ -209,6 +216,11 @@ def run_program(spec: Spec, source: Source, reports_dir: Path, options: RunOptio
         rec = load_day(paths, day)
         states[day] = DayState(day, rec.health_score, rec.comparisons)
 
+    # Before any day is marked recorded: a run that finds every day recorded must find the
+    # events covering them (the retrospective reads them back).
+    write("anomalies", paths.anomalies, documents.anomalies_document(
+        spec, through, [e for e in episodes if e.start < day_window(release.ga_time,
+                                                                    through).end.timestamp()]))
     outcomes = []
     for window in due:
         if window.day == 0:
@@ -221,9 +233,6 @@ def run_program(spec: Spec, source: Source, reports_dir: Path, options: RunOptio
         states[window.day] = state
         outcomes.append(outcome)
 
-    write("anomalies", paths.anomalies, documents.anomalies_document(
-        spec, through, [e for e in episodes if e.start < day_window(release.ga_time,
-                                                                    through).end.timestamp()]))
     retro = False
     if complete and (release.days in paths.recorded_days()):
         retro = _finish(spec, paths, write)
@@ -281,6 +290,11 @@ def finish_program(spec: Spec, reports_dir: Path,
 def as_recorded_score(score: float) -> float:
     """A health score as the history stores it."""
     return float(normalise(float(score)))
+
+
+def _finished(paths: ReleasePaths) -> bool:
+    """Whether every end-of-program file exists (a killed run may have written only some)."""
+    return all(p.is_file() for p in (paths.regression, paths.retro_json, paths.retro_md))
 
 
 def _finish(spec: Spec, paths: ReleasePaths, write: WriteFn) -> bool:

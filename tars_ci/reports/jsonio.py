@@ -12,6 +12,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -21,6 +22,8 @@ from tars_ci.errors import ReportError
 
 SCHEMA_VERSION = 1
 FLOAT_DIGITS = 6
+# The temporary of write_bytes: "." + the target's name + "." + mkstemp's 8 random characters
+_TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
 
 
 def normalise(value: Any) -> Any:
@@ -78,6 +81,23 @@ def write_bytes(path: Path, data: bytes) -> bool:
     except OSError as exc:
         raise ReportError(f"cannot write {path}: {exc.strerror or exc}") from exc
     return True
+
+
+def remove_temporaries(root: Path) -> list[Path]:
+    """Delete the temporaries that writes stopped by SIGKILL left under ``root`` (a kill skips
+    :func:`write_bytes`' own clean-up); returns what was removed."""
+    removed: list[Path] = []
+    if not root.is_dir():
+        return removed
+    try:
+        for path in sorted(root.rglob(".*.tmp")):
+            if _TEMPORARY.match(path.name) and path.is_file() and not path.is_symlink():
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    except OSError as exc:
+        raise ReportError(f"cannot remove temporary files under {root}: "
+                          f"{exc.strerror or exc}") from exc
+    return removed
 
 
 def _umask() -> int:
