@@ -1,0 +1,1 @@
+"""tars-ci benchmarks against peers and the physical floor: ``python -m bench``."""
