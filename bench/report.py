@@ -121,7 +121,8 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         "## 2. Collection — K KPIs × 8 days at 60 s from the real Prometheus",
         "",
-        f"Wall time, best of N after one warm-up round (Prometheus backfill and start: "
+        f"Wall time, best of N after {results['collection_warmup']} untimed round(s), the "
+        f"methods taking turns to go first (Prometheus backfill and start: "
         f"{results['setup_seconds']:.0f} s, not included).",
         "",
         *table(["Spec (KPIs)", "Method", "Samples", "Time", "× lower bound",
@@ -188,5 +189,7 @@ def mib(size: float) -> str:
 
 
 def rate(per_second: float) -> str:
-    """Points per second in millions (thousands below a million)."""
-    return f"{per_second / 1e6:,.2f} M" if per_second >= 1e6 else f"{per_second / 1e3:,.0f} k"
+    """Points per second: ``1.21 M``, ``385 k``, ``500``."""
+    if per_second >= 1e6:
+        return f"{per_second / 1e6:,.2f} M"
+    return f"{per_second / 1e3:,.0f} k" if per_second >= 1e3 else f"{per_second:,.0f}"

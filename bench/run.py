@@ -41,15 +41,16 @@ class Plan(NamedTuple):
     fleet: int  # KPIs of the generated end-to-end spec (and gauges in the TSDB)
     collect: int  # fleet KPIs in the collection benchmark (beside the example spec's)
     collect_repeat: int
+    collect_warmup: int  # untimed rounds first (the server's caches)
     e2e_repeat: int  # runs of the example spec (the generated spec runs once)
     startup_repeat: int
     scorer_series: int
     scorer_repeat: int
 
 
-FULL = Plan((100, 1_000, 10_000), (3, 2, 1), 1_000, 100, 3, 3, 20, 100, 3)
-QUICK = Plan((100, 1_000), (2, 1), 200, 50, 2, 2, 10, 20, 2)
-SMOKE = Plan((4,), (1,), 3, 3, 1, 1, 3, 4, 1)
+FULL = Plan((100, 1_000, 10_000), (3, 2, 1), 1_000, 100, 3, 1, 3, 20, 100, 3)
+QUICK = Plan((100, 1_000), (2, 1), 200, 50, 2, 1, 2, 10, 20, 2)
+SMOKE = Plan((4,), (1,), 3, 3, 1, 0, 1, 3, 4, 1)
 
 
 def log(message: str) -> None:
@@ -102,6 +103,7 @@ def with_prometheus(plan: Plan, tmp: Path) -> dict[str, Any]:
         log(f"Prometheus ready at {server.url} after {time.monotonic() - setup:.0f} s")
         return {"setup_seconds": time.monotonic() - setup,
                 "collection": collect(plan, server.url),
+                "collection_warmup": plan.collect_warmup,
                 "end_to_end": end_to_end(plan, server.url, tmp)}
 
 
@@ -119,12 +121,12 @@ def collect(plan: Plan, url: str) -> list[dict[str, Any]]:
         times: dict[str, list[float]] = {name: [] for name in collection.METHODS}
         samples: dict[str, int] = {}
         names = list(collection.METHODS)
-        for round_ in range(plan.collect_repeat + 1):  # round 0 warms the server's caches
+        for round_ in range(plan.collect_warmup + plan.collect_repeat):
             for name in names[round_ % 3:] + names[:round_ % 3]:  # each goes first in turn
                 method = collection.METHODS[name]
                 start = time.perf_counter()
                 samples[name] = method(url, qs)
-                if round_:
+                if round_ >= plan.collect_warmup:
                     times[name].append(time.perf_counter() - start)
         if len(set(samples.values())) != 1:
             raise BenchError(f"collection of {label}: the methods got different sample "
