@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -97,23 +99,32 @@ def remote_state(bare: Path) -> dict[str, Any]:
             for ref in refs}
 
 
-def github_state(gh: GitHubEmulator) -> list[dict[str, Any]]:
-    """Issues and pull requests as people see them (no ids or times)."""
+def github_state(gh: GitHubEmulator, bare: Path) -> list[dict[str, Any]]:
+    """Issues and pull requests as people see them, without ids or times; the emulator's
+    address reads ``<github>`` and the sha of the remote's main reads ``<main>`` (evidence
+    links point at the history commit)."""
+    head = git(bare, "rev-parse", "main")
+
+    def plain(text: str | None) -> str | None:
+        return None if text is None else \
+            text.replace(gh.state.urls.html, "<github>").replace(head, "<main>")
+
     out = []
     for it in gh.issues(REPO, include_pulls=True):
-        out.append({"number": it["number"], "title": it["title"], "body": it["body"],
+        out.append({"number": it["number"], "title": it["title"], "body": plain(it["body"]),
                     "state": it["state"], "labels": sorted(it["labels"]),
-                    "comments": [c["body"] for c in it["comments"]],
+                    "comments": [plain(c["body"]) for c in it["comments"]],
                     "pull": None if not it["pull"] else it["pull"]["head"]})
     return out
 
 
-def emulator_for(bare: Path) -> GitHubEmulator:
-    """A started emulator serving :data:`REPO` over ``bare``, accepting :data:`TOKEN`."""
-    gh = GitHubEmulator().start()
-    gh.add_repo(REPO, git_dir=str(bare))
-    gh.state.tokens[TOKEN] = "tars-ci-bot"
-    return gh
+@contextmanager
+def emulator_for(bare: Path) -> Iterator[GitHubEmulator]:
+    """A running emulator serving :data:`REPO` over ``bare``, accepting :data:`TOKEN`."""
+    with GitHubEmulator() as gh:
+        gh.add_repo(REPO, git_dir=str(bare))
+        gh.state.tokens[TOKEN] = "tars-ci-bot"
+        yield gh
 
 
 def publish_env(gh: GitHubEmulator, **extra: str) -> dict[str, str]:
