@@ -177,6 +177,7 @@ def detect_anomalies(spec: Spec, data: ProgramData) -> list[anomaly.Episode]:
 def run_program(spec: Spec, source: Source, reports_dir: Path, options: RunOptions) -> RunResult:
     """Process every due day of the program (see the module docstring)."""
     paths = ReleasePaths.under(reports_dir, spec.release.release_slug)
+    paths.check_real_directories()
     for leftover in remove_temporaries(paths.root):
         log.warning("removed %s, left by an interrupted write", leftover)
     release = spec.release
@@ -273,6 +274,7 @@ def finish_program(spec: Spec, reports_dir: Path,
                    artifacts: frozenset[str] = frozenset({"regression", "retro"})) -> list[Path]:
     """(Re)write the regression analysis and retrospective from the recorded history."""
     paths = ReleasePaths.under(reports_dir, spec.release.release_slug)
+    paths.check_real_directories()
     if spec.release.days not in paths.recorded_days():
         raise ReportError(f"day {spec.release.days} of {spec.release.name} is not recorded "
                           f"in {paths.root}: run the program first")

@@ -9,6 +9,7 @@ from typing import NamedTuple
 from tars_ci.errors import ReportError
 
 _DAY_FILE = re.compile(r"^day_(\d{2,3})_summary\.json$")
+FOLDERS = ("ga_kpis", "stability", "health", "anomalies", "regression", "output")
 
 
 class ReleasePaths(NamedTuple):
@@ -22,6 +23,15 @@ class ReleasePaths(NamedTuple):
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,79}", slug):
             raise ReportError(f"release slug {slug!r} is not a safe directory name")
         return cls(reports_dir / slug)
+
+    def check_real_directories(self) -> None:
+        """ReportError when the reports directory, the release directory or one of its
+        folders is a symlink: a symlink committed to the repository must not send a job's
+        writes elsewhere. (Files need no check: a rename replaces a symlink, not its target.)"""
+        for path in (self.root.parent, self.root, *(self.root / f for f in FOLDERS)):
+            if path.is_symlink():
+                raise ReportError(f"refusing to write under {path}: it is a symlink to "
+                                  f"{path.resolve()}; reports go to real directories only")
 
     @property
     def ga_summary(self) -> Path:

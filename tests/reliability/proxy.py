@@ -31,6 +31,7 @@ class MisbehavingProxy:
     """Forwards to ``upstream`` unless :attr:`mode` says otherwise.
 
     Modes: ``forward``, ``slow`` (answer after :attr:`delay` seconds), ``503``, ``502-html``,
+    ``echo-auth`` (a 502 page quoting the request's ``Authorization`` header),
     ``429`` (``Retry-After: 1``), ``login-page`` (200 text/html), ``malformed`` (200
     application/json, cut JSON), ``truncated`` (headers promise more bytes than are sent,
     then the connection closes), ``rewrite`` (forward, then :attr:`rewrite` the JSON).
@@ -106,6 +107,10 @@ def _handler(proxy: MisbehavingProxy) -> type[BaseHTTPRequestHandler]:
                 self._send(503, "application/json", json.dumps(
                     {"status": "error", "errorType": "unavailable",
                      "error": "too many queries in flight"}).encode())
+            elif mode == "echo-auth":  # a gateway that shows the request's headers
+                auth = self.headers.get("Authorization", "")
+                self._send(502, "text/html", f"<html><head><title>502 Bad Gateway (request "
+                           f"had Authorization: {auth})</title></head></html>".encode())
             elif mode == "502-html":
                 self._send(502, "text/html", GATEWAY_PAGE)
             elif mode == "429":
