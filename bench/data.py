@@ -1,8 +1,11 @@
 """Synthetic fleets for the benchmarks: S KPI series on the program's 8-day, 1-minute grid.
 
-Each series is a level with a daily cycle and white Gaussian noise, 0.5 % missing samples,
-a slow day-over-day drift (so the drift and trend stages see every severity), and in one
-series out of twenty an incident: a 90-minute spike or a level shift from some day on. The
+Each series is a level with a daily cycle and white Gaussian noise, a slow day-over-day drift
+(so the drift and trend stages see every severity), in one series out of twenty an incident
+(a 90-minute spike, or a level shift from some day on), and in another one out of twenty a
+scrape gap of 10 minutes to 3 hours (NaN). Isolated missing points are not modelled: a range
+query fills a missed scrape from the previous sample (Prometheus' 5-minute lookback), so
+what reaches the analysis as NaN are outages longer than that. The
 matrix is filled a block of rows at a time, so generating it costs no temporaries of its
 size — the benchmarks' peak-RSS figures are the analysis', not the generator's.
 """
@@ -19,8 +22,9 @@ GA = datetime(2026, 11, 2, tzinfo=timezone.utc)
 STEP = 60.0
 DAYS = 8  # day 0 (the baseline) … day 7
 POINTS = DAYS * 86_400 // int(STEP)  # 11,520
-MISSING = 0.005
 INCIDENT_SHARE = 0.05
+GAP_SHARE = 0.05
+GAP_MINUTES = (10, 180)
 _ROWS = 256  # rows generated at once
 
 
@@ -69,7 +73,10 @@ def _fill(rows: np.ndarray, rng: np.random.Generator, cycle: np.ndarray,
             rows[i, start:start + 90] *= 1.5  # a 90-minute spike
         else:
             rows[i, start:] *= 1.25  # a level shift
-    rows[rng.random((n, points)) < MISSING] = np.nan
+    for i in np.flatnonzero(rng.random(n) < GAP_SHARE).tolist():
+        length = int(rng.integers(GAP_MINUTES[0], GAP_MINUTES[1] + 1))
+        start = int(rng.integers(0, points - length))
+        rows[i, start:start + length] = np.nan
 
 
 def raw_bytes(series: int, points: int = POINTS) -> int:

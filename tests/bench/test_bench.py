@@ -30,12 +30,17 @@ def small_fleet() -> np.ndarray:
     return data.fleet(24)
 
 
-def test_the_fleet_is_deterministic_with_a_few_missing_samples(small_fleet: np.ndarray) -> None:
-    assert small_fleet.shape == (24, 11_520)
-    np.testing.assert_array_equal(small_fleet, data.fleet(24))
-    missing = np.isnan(small_fleet).mean()
-    assert 0.003 < missing < 0.007  # MISSING = 0.5 %
-    assert np.nanmin(small_fleet) > 0
+def test_the_fleet_is_deterministic_with_a_few_scrape_gaps() -> None:
+    values = data.fleet(300)
+    assert values.shape == (300, 11_520)
+    np.testing.assert_array_equal(values, data.fleet(300))
+    gappy = np.flatnonzero(np.isnan(values).any(axis=1))
+    assert 5 <= len(gappy) <= 25  # GAP_SHARE = 5 % of 300 rows is 15
+    for i in gappy.tolist():  # one gap of 10 to 180 minutes each
+        missing = np.flatnonzero(np.isnan(values[i]))
+        assert 10 <= len(missing) <= 180
+        assert missing[-1] - missing[0] == len(missing) - 1
+    assert np.nanmin(values) > 0
 
 
 def test_pandas_reference_computes_what_the_pipeline_computes(small_fleet: np.ndarray) -> None:
