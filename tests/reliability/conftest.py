@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DEMO_DIR = ROOT / "tars_ci" / "demo"
 EXAMPLE_SPEC = ROOT / "config" / "tars.yaml"
 NOW = "2026-11-10T01:00:00Z"  # day 7 closed and settled: the whole program is due
+DAY_3 = "2026-11-06T01:00:00Z"  # days 0-3 closed: what the runs up to day 3 recorded
 SLUG = "checkout-api-v2-4-0"
 REPO = "acme/checkout"
 TOKEN = "ghs_reliability00000000000000000000000001"
@@ -63,6 +64,22 @@ def demo_history(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     assert main(["run", "--spec", str(DEMO_DIR / "tars.yaml"), "--now", NOW, "--reports",
                  str(out), "-q"], {}) == 1  # the day-2 p99 finding is P1, the fail level
     return tree(out)
+
+
+@pytest.fixture(scope="session")
+def early_history(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """Days 0-3 of the demo, as the scheduled runs up to day 3 recorded them."""
+    out = tmp_path_factory.mktemp("early-history")
+    assert main(["run", "--spec", str(DEMO_DIR / "tars.yaml"), "--now", DAY_3, "--reports",
+                 str(out), "-q"], {}) == 1
+    return tree(out)
+
+
+def restore(root: Path, files: dict[str, bytes]) -> None:
+    """Write ``files`` (as :func:`tree` lists them) under ``root``."""
+    for name, data in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
 
 
 def make_repository(base: Path, spec_text: str, extra: dict[str, Path] | None = None

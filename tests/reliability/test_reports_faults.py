@@ -24,10 +24,17 @@ from pathlib import Path
 import pytest
 
 from tars_ci.cli import main
-from tests.reliability.conftest import DEMO_DIR, NOW, SLUG, diff, half_written, tree
+from tests.reliability.conftest import (
+    DEMO_DIR,
+    NOW,
+    SLUG,
+    diff,
+    half_written,
+    restore,
+    tree,
+)
 
 SPEC = str(DEMO_DIR / "tars.yaml")
-DAY_3 = "2026-11-06T01:00:00Z"
 
 
 def namespaces_reason() -> str | None:
@@ -42,22 +49,8 @@ def namespaces_reason() -> str | None:
     return None
 
 
-needs_namespaces = pytest.mark.skipif(namespaces_reason() is not None,
-                                      reason=str(namespaces_reason()))
-
-
-@pytest.fixture(scope="module")
-def early_history(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    """Days 0-3, as the scheduled runs up to day 3 recorded them."""
-    out = tmp_path_factory.mktemp("early")
-    assert main(["run", "--spec", SPEC, "--now", DAY_3, "--reports", str(out), "-q"], {}) == 1
-    return tree(out)
-
-
-def restore(root: Path, files: dict[str, bytes]) -> None:
-    for name, data in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_bytes(data)
+NO_NAMESPACES = namespaces_reason()
+needs_namespaces = pytest.mark.skipif(NO_NAMESPACES is not None, reason=str(NO_NAMESPACES))
 
 
 def run_in_namespace(setup: str, reports: Path, keep: Path) -> subprocess.CompletedProcess[str]:

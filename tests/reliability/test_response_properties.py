@@ -43,7 +43,7 @@ SAMPLE_VALUES = st.one_of(st.sampled_from(["1", "0.5", "-2e3", "NaN", "+Inf", "-
                                            "nan", "1e999", "", " 1", "0x10", "1_000"]),
                           JSON_SCALARS)
 TIMESTAMPS = st.one_of(st.integers(-5, 15).map(lambda k: T0 + 60 * k),
-                       st.sampled_from([T0, T0 + 0.5, float("nan"), 1e400 if False else 1e308,
+                       st.sampled_from([T0, T0 + 0.5, float("nan"), 1e308,
                                         "1", str(T0), True]),
                        NUMBERS, JSON_SCALARS)
 POINTS = st.lists(st.one_of(st.tuples(TIMESTAMPS, SAMPLE_VALUES).map(list),

@@ -23,12 +23,12 @@ from tars_ci.cli import main
 from tests.harness import PrometheusServer
 from tests.harness.fixtures import demo_prometheus  # noqa: F401 - the session fixture
 from tests.reliability.conftest import (
-    DEMO_DIR,
     EXAMPLE_SPEC,
     NOW,
     SLUG,
     diff,
     half_written,
+    restore,
     tree,
 )
 from tests.reliability.proxy import MisbehavingProxy
@@ -36,7 +36,6 @@ from tests.reliability.proxy import MisbehavingProxy
 pytestmark = pytest.mark.integration
 
 GA = datetime(2026, 11, 2, tzinfo=timezone.utc)
-DAY_3 = "2026-11-06T01:00:00Z"  # days 0-3 closed: what earlier runs recorded
 
 
 @pytest.fixture(scope="module")
@@ -52,15 +51,6 @@ def fresh(proxy: MisbehavingProxy) -> MisbehavingProxy:
     return proxy
 
 
-@pytest.fixture(scope="module")
-def early_history(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    """Days 0-3, as the scheduled runs up to day 3 recorded them."""
-    out = tmp_path_factory.mktemp("early")
-    assert main(["run", "--spec", str(DEMO_DIR / "tars.yaml"), "--now", DAY_3, "--reports",
-                 str(out), "-q"], {}) == 1
-    return tree(out)
-
-
 def spec(tmp_path: Path) -> Path:
     """The example spec with a 1 s timeout and one retry (fast failures)."""
     text = EXAMPLE_SPEC.read_text("utf-8")
@@ -68,12 +58,6 @@ def spec(tmp_path: Path) -> Path:
     path = tmp_path / "tars.yaml"
     path.write_text(text.replace("  timeout: 30s\n", "  timeout: 1s\n  retries: 1\n"), "utf-8")
     return path
-
-
-def restore(root: Path, files: dict[str, bytes]) -> None:
-    for name, data in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_bytes(data)
 
 
 def run(tmp_path: Path, url: str, reports: Path) -> int:
