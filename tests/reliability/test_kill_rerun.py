@@ -16,7 +16,9 @@ After each kill:
   run would find it (the lease lives 15 minutes; waiting for it is tested in
   tests/github/test_lock.py), and the re-run takes it over;
 - the re-run runs in the same work tree (a persistent runner) on even trials and in a fresh
-  clone (a new CI checkout) on odd ones.
+  clone (a new CI checkout) on odd ones; in the same work tree a ``.git/index.lock`` left by
+  a killed git command is removed first, as actions/checkout does (what a run that finds one
+  says is tested in test_publish_faults.py).
 
 Then the reports tree (bytes), the remote (every ref, each commit's subject and tree), and
 the issues and pull requests on the emulator (titles, bodies, labels, comments, states and
@@ -168,6 +170,7 @@ def test_sigkill_at_random_points_then_a_rerun_converges(
     failures: dict[str, list[str]] = {}
     finished_first = 0
     trial = 0
+    index_locks = 0
     while len(outcomes) < KILLS:
         assert finished_first <= 5, "the run keeps finishing before its kill time"
         trial_start = time.monotonic()
@@ -201,6 +204,10 @@ def test_sigkill_at_random_points_then_a_rerun_converges(
 
             rerun_dir = work
             mode = "same work tree" if len(outcomes) % 2 == 0 else "fresh clone"
+            stale_lock = work / ".git" / "index.lock"  # git killed mid-command
+            if mode == "same work tree" and stale_lock.exists():
+                stale_lock.unlink()  # as actions/checkout does before it fetches
+                index_locks += 1
             if mode == "fresh clone":
                 rerun_dir = tmp_path / f"trial-{trial:02d}" / "rerun"
                 subprocess.run(["git", "clone", "-q", str(bare), str(rerun_dir)], check=True,
@@ -234,6 +241,7 @@ def test_sigkill_at_random_points_then_a_rerun_converges(
               f"{len(outcomes)} kills "
               f"from {outcomes[0].at:.2f}s to {outcomes[-1].at:.2f}s; phases {phases}; "
               f"leases expired {sum(o.lease_expired for o in outcomes)}; "
+              f"stale index.lock removed {index_locks}; "
               f"runs that finished before the kill {trial - len(outcomes)}; "
               f"trial {min(o.seconds for o in outcomes):.1f}-"
               f"{max(o.seconds for o in outcomes):.1f}s; total {total:.1f}s")

@@ -288,3 +288,26 @@ def test_the_network_down_for_the_whole_push_keeps_the_commit_for_the_next_run(
         got = state(work, bare, gh)
     assert got == reference  # the kept commit pushed once; issues and PR as usual
     assert diff(reference.reports, got.reports) == []
+
+
+def test_a_stale_index_lock_from_a_killed_git_stops_publishing_and_loses_nothing(
+        reference: State, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """git killed mid-command leaves .git/index.lock; git refuses to touch the index until it
+    is removed (actions/checkout removes it; a hand-kept work tree needs a person)."""
+    bare, work = demo_repository(tmp_path)
+    lock = work / ".git" / "index.lock"
+    lock.write_text("", "utf-8")
+    with emulator_for(bare) as gh:
+        assert run(work, gh) == 5
+        err: list[str] = []
+        errors = stderr_errors(capsys, err)
+        assert len(errors) == 2 and errors[0].startswith("error: git add --all -- reports")
+        assert f"Unable to create '{lock}': File exists." in err[0]
+        assert "remove the file manually to continue" in err[0]
+        assert tree(work / "reports") == reference.reports  # computed and kept
+        assert git(bare, "log", "--format=%s", "main") == "spec" and gh.writes() == []
+        assert "refs/tars-ci/locks" not in git(bare, "for-each-ref")
+
+        lock.unlink()
+        assert run(work, gh) == 0
+        assert state(work, bare, gh) == reference
