@@ -14,8 +14,10 @@ import threading
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from typing_extensions import Self
 
 LOGIN_PAGE = (b"<!DOCTYPE html><html><head><title>Sign in - Corp SSO</title></head>"
               b"<body><form action=/login></form></body></html>")
