@@ -25,6 +25,7 @@ from typing import NamedTuple
 import numpy as np
 
 from tars_ci.analysis import anomaly
+from tars_ci.analysis.batch import fleet_episodes
 from tars_ci.analysis.drift import Comparison, compare
 from tars_ci.analysis.health import health_score
 from tars_ci.analysis.kpis import Measurement, measure
@@ -169,9 +170,9 @@ def bad_episodes_on(spec: Spec, episodes: Sequence[anomaly.Episode], window: Day
 
 def detect_anomalies(spec: Spec, data: ProgramData) -> list[anomaly.Episode]:
     """EWMA + z-score episodes over every KPI series of the fetched span."""
-    scores = anomaly.score(data.kpi_matrix, spec.thresholds.anomaly, data.step)
-    return list(anomaly.episodes([k.name for k in spec.kpis], data.grid, data.kpi_matrix,
-                                 scores, spec.thresholds.anomaly, data.step))
+    # in blocks of rows on every core, keeping only the episodes: bounded memory for fleets
+    return fleet_episodes([k.name for k in spec.kpis], data.grid, data.kpi_matrix,
+                          spec.thresholds.anomaly, data.step)
 
 
 def run_program(spec: Spec, source: Source, reports_dir: Path, options: RunOptions) -> RunResult:

@@ -4,8 +4,9 @@
 score, z and expected-value matrices it builds are each as large as the data, and
 :func:`~tars_ci.analysis.anomaly.episodes` then refits the rows that have episodes, so its
 peak memory is several times the data. The pipeline only keeps the episodes. This module
-runs the very same calls (:func:`~tars_ci.analysis.anomaly.score`, then
-:func:`~tars_ci.analysis.anomaly.episodes`) on blocks of rows and keeps only the episodes,
+runs the very same calls (:func:`~tars_ci.analysis.anomaly.fit`, then
+:func:`~tars_ci.analysis.anomaly.episodes` on that fit, so nothing is refitted) on blocks of
+rows and keeps only the episodes,
 so the extra memory is a few blocks whatever the fleet size, and spreads the blocks over
 worker threads (numpy releases the GIL inside its loops, so threads use the cores).
 
@@ -22,8 +23,8 @@ from datetime import timedelta
 
 import numpy as np
 
-from tars_ci.analysis.anomaly import DEFAULT_STEP, Episode, episodes, score
-from tars_ci.analysis.anomaly.detector import BLOCK_CELLS
+from tars_ci.analysis.anomaly import DEFAULT_STEP, Episode, episodes
+from tars_ci.analysis.anomaly.detector import BLOCK_CELLS, fit
 from tars_ci.spec.model import AnomalySettings
 
 
@@ -57,7 +58,7 @@ def fleet_episodes(names: Sequence[str], timestamps: np.ndarray, values: np.ndar
 
     def block(r0: int) -> list[Episode]:
         part = x[r0:r0 + size]
-        return episodes(names[r0:r0 + size], timestamps, part, score(part, settings, step),
+        return episodes(names[r0:r0 + size], timestamps, part, fit(part, settings, step),
                         settings, step)
 
     starts = range(0, x.shape[0], size)

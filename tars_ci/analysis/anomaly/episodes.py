@@ -14,7 +14,7 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 
-from tars_ci.analysis.anomaly.detector import DEFAULT_STEP, Scores, fit
+from tars_ci.analysis.anomaly.detector import DEFAULT_STEP, Fit, Scores, fit
 from tars_ci.spec.model import AnomalySettings
 
 Direction = Literal["up", "down"]
@@ -36,13 +36,14 @@ class Episode(NamedTuple):
 
 
 def episodes(names: Sequence[str], timestamps: np.ndarray, values: np.ndarray,
-             scores: Scores, settings: AnomalySettings,
+             scores: Scores | Fit, settings: AnomalySettings,
              step: timedelta | float = DEFAULT_STEP) -> list[Episode]:
     """Episodes of every series, ordered by start time then KPI name.
 
     ``timestamps`` (T,) are Unix seconds of the columns of ``values`` (S, T); ``scores`` is
-    :func:`score`'s result for ``values``. ``step`` must be the one given to :func:`score`
-    (both default to one minute); it is only used for each episode's expected value.
+    :func:`score`'s result for ``values`` — or :func:`fit`'s, whose expected values are then
+    used instead of refitting. ``step`` must be the one given to :func:`score` (both default
+    to one minute); it is only used for each episode's expected value.
     """
     x = np.asarray(values, dtype=np.float64)
     ts = np.asarray(timestamps, dtype=np.float64)
@@ -53,7 +54,8 @@ def episodes(names: Sequence[str], timestamps: np.ndarray, values: np.ndarray,
     rows = [i for i, found in spans.items() if found]
     if not rows:
         return []
-    expected = fit(x[rows], settings, step).expected
+    expected = (scores.expected[rows] if isinstance(scores, Fit)
+                else fit(x[rows], settings, step).expected)
     out = []
     for j, i in enumerate(rows):
         for lo, hi, count in spans[i]:

@@ -46,6 +46,16 @@ def value(text: Any) -> float:
     raise Malformed(f"sample value {text!r} is not a number")
 
 
+def _values(texts: list[Any]) -> np.ndarray:
+    """Sample values; numpy parses the strings in C, and any odd one is checked by value()."""
+    if all(type(t) is str for t in texts):
+        try:
+            return np.array(texts, dtype=np.float64)  # reads "NaN", "+Inf", "-Inf" too
+        except ValueError:
+            pass  # fall through: value() names the offending sample
+    return np.array([value(t) for t in texts], dtype=np.float64)
+
+
 def parse_matrix(data: Any) -> list[Series]:
     """The series of a range-query result (Malformed when it is not a matrix)."""
     if not isinstance(data, dict):
@@ -66,9 +76,10 @@ def parse_matrix(data: Any) -> list[Series]:
             raise Malformed("a series has no \"values\" list")
         try:
             ts = np.array([float(p[0]) for p in points], dtype=np.float64)
-            vs = np.array([value(p[1]) for p in points], dtype=np.float64)
-        except (TypeError, IndexError, KeyError) as exc:
+            texts = [p[1] for p in points]
+        except (TypeError, IndexError, KeyError, ValueError) as exc:
             raise Malformed(f"a sample is not [timestamp, \"value\"]: {exc}") from exc
+        vs = _values(texts)
         labels = {str(k): str(v) for k, v in item["metric"].items()}
         out.append(Series(labels, ts, vs))
     return out
