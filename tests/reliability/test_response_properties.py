@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -97,32 +96,6 @@ def source(responses: list[httpx.Response]) -> PrometheusSource:
                             clock=lambda: datetime(2026, 11, 22, tzinfo=timezone.utc))
 
 
-# Bugs these properties found in tars_ci/sources/prometheus (not this suite's to fix; reported
-# with a proposed fix, and pinned by the strict xfail tests at the end of this file). Until
-# they are fixed the properties accept exactly these escapes — the exception type, message
-# and the function it escapes from — and fail on anything else. Delete this once fixed.
-KNOWN_BUGS = {
-    # a sample timestamp that is not a number ("abc") or beyond float (a 400-digit integer)
-    ("parse_matrix", ValueError, "could not convert string to float"),
-    ("parse_matrix", OverflowError, "int too large to convert to float"),
-    ("parse_instant", ValueError, "could not convert string to float"),
-    ("parse_instant", OverflowError, "int too large to convert to float"),
-    # "warnings" that is a number or a boolean instead of a list
-    ("_interpret", TypeError, "object is not iterable"),
-}
-
-
-def known_bug(exc: BaseException) -> bool:
-    """Whether ``exc`` is one of :data:`KNOWN_BUGS` (by where it escaped from)."""
-    import traceback
-
-    frames = [f.name for f in traceback.extract_tb(exc.__traceback__)
-              if "tars_ci/sources/prometheus/" in f.filename.replace("\\", "/")
-              and not f.name.startswith("<")]  # comprehensions belong to their function
-    return bool(frames) and any(frames[-1] == where and type(exc) is kind and text in str(exc)
-                                for where, kind, text in KNOWN_BUGS)
-
-
 def check_range(responses: list[httpx.Response]) -> None:
     """The range query ends in valid typed results or a SourceError; nothing else."""
     src = source(responses)
@@ -131,10 +104,6 @@ def check_range(responses: list[httpx.Response]) -> None:
     except SourceError as exc:
         assert str(exc).startswith("metrics source http://prom.example:9090 is unavailable: ")
         return
-    except (ValueError, OverflowError, TypeError) as exc:
-        if known_bug(exc):
-            return
-        raise
     finally:
         src.close()
     assert list(results) == [Q.name]
@@ -200,9 +169,6 @@ def test_instant_queries_and_the_check(status: int, content_type: str, body: Any
         src.check(START)
     except SourceError as exc:
         assert "is unavailable: " in str(exc)
-    except (ValueError, OverflowError, TypeError) as exc:
-        if not known_bug(exc):
-            raise
     finally:
         src.close()
 
@@ -231,36 +197,18 @@ def matrix(points: list[Any]) -> dict[str, Any]:
                                           "result": [{"metric": {}, "values": points}]}}
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError,
-                   reason="bug: parse_matrix lets float('abc') escape (see KNOWN_BUGS)")
 def test_a_timestamp_that_is_not_a_number_is_a_query_failure() -> None:
     result = range_answer(matrix([["abc", "1"]]))
     assert isinstance(result, QueryFailed) and "unexpected answer" in result.message
 
 
-@pytest.mark.xfail(strict=True, raises=OverflowError,
-                   reason="bug: parse_matrix lets OverflowError escape (see KNOWN_BUGS)")
 def test_a_timestamp_beyond_float_is_a_query_failure() -> None:
     result = range_answer(matrix([[10**400, "1"]]))
     assert isinstance(result, QueryFailed) and "unexpected answer" in result.message
 
 
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason="bug: the client iterates a non-list 'warnings' (see KNOWN_BUGS)")
 def test_warnings_that_are_not_a_list_are_ignored() -> None:
     body = matrix([[START.timestamp(), "1"]])
     body["warnings"] = True
     result = range_answer(body)
     assert isinstance(result, Samples) and list(result.values) == [1.0]
-
-
-def test_known_bug_matches_only_the_known_escapes() -> None:
-    """The tolerance above is narrow: same type elsewhere, or another message, is not it."""
-    try:
-        float("abc")
-    except ValueError as exc:
-        assert not known_bug(exc)  # raised here, not in the source
-    try:
-        range_answer(matrix([["abc", "1"]]))
-    except ValueError as exc:
-        assert known_bug(exc)

@@ -200,8 +200,6 @@ def test_canary_tokens_never_leave_the_process(
 
 
 @pytest.mark.integration
-@pytest.mark.xfail(strict=True, reason="bug: tars_ci/sources/prometheus/client.py quotes the "
-                   "server's error page, which may echo the Authorization header (reported)")
 def test_a_server_that_echoes_the_bearer_token_does_not_get_it_printed(
         tmp_path: Path, demo_prometheus: PrometheusServer,  # noqa: F811
         capsys: pytest.CaptureFixture[str]) -> None:

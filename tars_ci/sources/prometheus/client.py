@@ -81,6 +81,10 @@ class ApiClient:
         self.clock = clock
         headers = {"User-Agent": f"tars-ci/{__version__}", "Accept": "application/json"}
         headers.update({h.name: str(h.value) for h in settings.headers})
+        # a proxy's error page may echo request headers back: never repeat them
+        self._secrets = sorted({str(v) for v in (settings.auth.token, settings.auth.password,
+                                                 *(h.value for h in settings.headers))
+                                if len(str(v)) >= 4}, key=len, reverse=True)
         auth: httpx.Auth | None = None
         if settings.auth.type == "bearer":
             headers["Authorization"] = f"Bearer {settings.auth.token}"
@@ -94,7 +98,24 @@ class ApiClient:
                                 max_keepalive_connections=settings.concurrency))
 
     def get(self, path: str, params: Mapping[str, str]) -> Answer:
-        """GET ``path``; an :class:`Answer`, or SourceUnavailable once retries are spent."""
+        """GET ``path``; an :class:`Answer`, or SourceUnavailable once retries are spent.
+
+        Whatever the server said is passed on with the configured secrets masked."""
+        try:
+            answer = self._get(path, params)
+        except SourceUnavailable as exc:
+            raise SourceUnavailable(self.url, self.mask(exc.reason)) from exc.__cause__
+        if answer.error is not None:
+            return answer._replace(error=self.mask(answer.error))
+        return answer
+
+    def mask(self, text: str) -> str:
+        """``text`` with every configured secret replaced by ``***``."""
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def _get(self, path: str, params: Mapping[str, str]) -> Answer:
         for attempt in range(self.retries + 1):
             failure: Exception | None = None
             try:
@@ -124,7 +145,7 @@ class ApiClient:
                     raise SourceUnavailable(self.url, reason) from failure
                 raise SourceUnavailable(self.url, reason)
             delay = max(wait, min(BACKOFF_BASE * 2 ** attempt, BACKOFF_MAX))
-            log.warning("%s: %s; retry %d/%d in %.1fs", self.url, problem, attempt + 1,
+            log.warning("%s: %s; retry %d/%d in %.1fs", self.url, self.mask(problem), attempt + 1,
                         self.retries, delay)
             self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -156,9 +177,10 @@ class ApiClient:
                 raise SourceUnavailable(self.url, "the answer is JSON but not a Prometheus API "
                                                   "response (no \"status\" field)")
             return Answer(None, f"HTTP {status}: {_message(response)}")
-        warnings = tuple(str(w) for w in body.get("warnings") or ())
+        raw = body.get("warnings")
+        warnings = tuple(str(w) for w in raw) if isinstance(raw, list) else ()
         for w in warnings:
-            log.warning("%s: server warning: %s", self.url, w)
+            log.warning("%s: server warning: %s", self.url, self.mask(w))
         if body["status"] == "error" or status >= 300:
             kind = body.get("errorType") or f"HTTP {status}"
             return Answer(None, f"{kind}: {body.get('error') or _message(response)}", warnings)

@@ -77,7 +77,7 @@ def parse_matrix(data: Any) -> list[Series]:
         try:
             ts = np.array([float(p[0]) for p in points], dtype=np.float64)
             texts = [p[1] for p in points]
-        except (TypeError, IndexError, KeyError, ValueError) as exc:
+        except (TypeError, IndexError, KeyError, ValueError, OverflowError) as exc:
             raise Malformed(f"a sample is not [timestamp, \"value\"]: {exc}") from exc
         vs = _values(texts)
         labels = {str(k): str(v) for k, v in item["metric"].items()}
@@ -97,7 +97,9 @@ def parse_instant(data: Any) -> list[Series]:
             return [Series({str(k): str(v) for k, v in item["metric"].items()},
                            np.array([float(item["value"][0])]),
                            np.array([value(item["value"][1])])) for item in result]
-    except (TypeError, IndexError, KeyError, AttributeError) as exc:
+    except Malformed:
+        raise
+    except (TypeError, IndexError, KeyError, AttributeError, ValueError, OverflowError) as exc:
         raise Malformed(f"a sample is not [timestamp, \"value\"]: {exc}") from exc
     raise Malformed(f"expected a vector or scalar result, got resultType {kind!r}")
 
