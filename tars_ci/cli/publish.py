@@ -179,8 +179,7 @@ def publish_after_run(spec: Spec, args: argparse.Namespace, env: Mapping[str, st
     result = publish_release(spec, env, run.release_dir, days=run.days_processed or None,
                              dry_run=bool(getattr(args, "dry_run", False)))
     if not result.ok:
-        raise PublishError(f"{len(result.errors)} publishing step(s) failed; first: "
-                           f"{result.errors[0]}")
+        raise PublishError(f"{len(result.errors)} publishing step(s) failed (errors above)")
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:

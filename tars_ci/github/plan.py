@@ -62,7 +62,8 @@ def render_text(plan: Plan) -> str:
         for s in steps:
             extra = f" [{s.detail}]" if s.detail else ""
             url = f" {s.url}" if s.url else ""
-            lines.append(f"  {s.status:<9} {s.action:<14} {s.target}: {s.summary}{extra}{url}")
+            summary = s.summary if len(s.summary) <= 200 else s.summary[:199] + "…"
+            lines.append(f"  {s.status:<9} {s.action:<14} {s.target}: {summary}{extra}{url}")
     counts = {st: plan.count(st) for st in ("planned", "done", "unchanged", "skipped",
                                             "deferred", "failed")}
     lines.append("Summary: " + ", ".join(f"{n} {st}" for st, n in counts.items() if n))

@@ -62,9 +62,10 @@ class PublishResult(NamedTuple):
 
 
 def _pathspecs(repo_root: Path, reports_dir: Path) -> list[str]:
-    """The reports directory without the retrospectives (they go through the PR)."""
+    """The reports directory without the retrospectives (they go through the PR) and
+    without temporaries a killed write may have left."""
     rel = history.repo_path(repo_root, reports_dir)
-    return [rel, f":(glob,exclude){rel}/*/output/**"]
+    return [rel, f":(glob,exclude){rel}/*/output/**", f":(glob,exclude){rel}/**/.*.tmp"]
 
 
 def _history(git: Git, spec: Spec, pathspecs: Sequence[str], days: Sequence[int] | None,

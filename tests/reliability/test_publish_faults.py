@@ -96,7 +96,7 @@ def failed(message: str) -> list[str]:
     (one step here)."""
     if not message:
         return []
-    return [f"error: {message}", f"error: 1 publishing step(s) failed; first: {message}"]
+    return [f"error: {message}", "error: 1 publishing step(s) failed (errors above)"]
 
 
 class GitHubFault(NamedTuple):
