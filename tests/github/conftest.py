@@ -19,6 +19,7 @@ from tars_ci.reports.jsonio import write_json, write_text
 from tars_ci.spec.loader import parse_spec
 from tars_ci.spec.model import Spec
 from tests.github_emulator import GitHubEmulator
+from tests.harness.git import seed_remote
 
 REPO = "acme/shop"
 TOKEN = "ghp_testtoken000000000000000000000000001"
@@ -49,27 +50,13 @@ reports:
 """
 
 
-def git(cwd: Path, *args: str) -> str:
-    """Run git in a test repository (with an identity)."""
-    done = subprocess.run(["git", "-c", "user.name=Test", "-c", "user.email=t@example.com",
-                           *args], cwd=cwd, capture_output=True, text=True, check=True)
-    return done.stdout.strip()
-
-
 @pytest.fixture
 def remote(tmp_path: Path) -> Path:
     """A bare repository with one commit on main holding the spec."""
-    bare = tmp_path / "remote.git"
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
-    seed = tmp_path / "seed"
-    subprocess.run(["git", "clone", "-q", str(bare), str(seed)], check=True,
-                   capture_output=True)
-    (seed / "config").mkdir()
-    (seed / "config" / "tars.yaml").write_text(SPEC_TEXT)
-    git(seed, "add", "config")
-    git(seed, "commit", "-q", "-m", "spec")
-    git(seed, "push", "-q", "origin", "HEAD:refs/heads/main")
-    return bare
+    def spec(tree: Path) -> None:
+        (tree / "config").mkdir()
+        (tree / "config" / "tars.yaml").write_text(SPEC_TEXT)
+    return seed_remote(tmp_path, spec, bare="remote.git", message="spec")[0]
 
 
 @pytest.fixture

@@ -14,8 +14,9 @@ import pytest
 
 from tars_ci.cli import main
 from tars_ci.spec import load_spec
-from tests.github.conftest import REPO, TOKEN, git
+from tests.github.conftest import REPO, TOKEN
 from tests.github_emulator import GitHubEmulator
+from tests.harness.git import git
 
 pytestmark = pytest.mark.integration
 

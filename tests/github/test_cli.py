@@ -14,8 +14,9 @@ import pytest
 from tars_ci.cli import main
 from tars_ci.github.publish import PublishResult
 from tars_ci.spec.model import Spec
-from tests.github.conftest import REPO, TOKEN, git, write_scenario_day
+from tests.github.conftest import REPO, TOKEN, write_scenario_day
 from tests.github_emulator import GitHubEmulator, faults
+from tests.harness.git import git
 
 pytestmark = pytest.mark.integration
 CANARY = "canary-7f3a9c1e-never-log-me"

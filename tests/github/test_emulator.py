@@ -16,8 +16,9 @@ import pytest
 from tars_ci.github.client import GitHubClient
 from tars_ci.github.issues import list_marked
 from tars_ci.github.markers import finding_marker
-from tests.github.conftest import REPO, TOKEN, git
+from tests.github.conftest import REPO, TOKEN
 from tests.github_emulator import GitHubEmulator, documents
+from tests.harness.git import git
 
 pytestmark = pytest.mark.integration
 AUTH = {"Authorization": f"token {TOKEN}"}

@@ -10,7 +10,8 @@ import pytest
 from tars_ci.errors import GitError
 from tars_ci.github import history
 from tars_ci.github.git import Git, GitResult, GitRunner, subprocess_git
-from tests.github.conftest import SLUG, git, write_day, write_ga
+from tests.github.conftest import SLUG, write_day, write_ga
+from tests.harness.git import git
 
 pytestmark = pytest.mark.integration
 SPECS = ["reports", ":(glob,exclude)reports/*/output/**"]

@@ -12,7 +12,7 @@ import pytest
 from tars_ci.errors import GitError
 from tars_ci.github import lock
 from tars_ci.github.git import Git
-from tests.github.conftest import git
+from tests.harness.git import git
 
 pytestmark = pytest.mark.integration
 T0 = datetime(2026, 11, 9, 1, 0, tzinfo=timezone.utc)

@@ -15,11 +15,11 @@ from tests.github.conftest import (
     REPO,
     SLUG,
     finding,
-    git,
     write_day,
     write_scenario_day,
 )
 from tests.github_emulator import GitHubEmulator
+from tests.harness.git import git
 
 pytestmark = pytest.mark.integration
 

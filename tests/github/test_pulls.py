@@ -11,11 +11,11 @@ from tars_ci.github.publish import PublishResult
 from tests.github.conftest import (
     HUMAN_TOKEN,
     REPO,
-    git,
     write_retro,
     write_scenario_day,
 )
 from tests.github_emulator import GitHubEmulator, faults
+from tests.harness.git import git
 
 pytestmark = pytest.mark.integration
 BRANCH = "tars-ci/retro-checkout-api-v2-4-0"

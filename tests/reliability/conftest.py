@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,8 +14,8 @@ from typing import Any
 import pytest
 
 from tars_ci.cli import main
-from tests.github.conftest import git
 from tests.github_emulator import GitHubEmulator
+from tests.harness.git import git, seed_remote
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_DIR = ROOT / "tars_ci" / "demo"
@@ -86,19 +85,12 @@ def make_repository(base: Path, spec_text: str, extra: dict[str, Path] | None = 
                     ) -> tuple[Path, Path]:
     """A bare remote whose main holds ``config/tars.yaml`` (plus ``extra`` files copied into
     config/), and a clone of it (a CI checkout); returns (remote, clone)."""
-    bare = base / "origin.git"
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
-    work = base / "work"
-    subprocess.run(["git", "clone", "-q", str(bare), str(work)], check=True,
-                   capture_output=True)
-    (work / "config").mkdir()
-    (work / "config" / "tars.yaml").write_text(spec_text, "utf-8")
-    for name, source in (extra or {}).items():
-        shutil.copy(source, work / "config" / name)
-    git(work, "add", "config")
-    git(work, "commit", "-q", "-m", "spec")
-    git(work, "push", "-q", "origin", "HEAD:refs/heads/main")
-    return bare, work
+    def spec(tree: Path) -> None:
+        (tree / "config").mkdir()
+        (tree / "config" / "tars.yaml").write_text(spec_text, "utf-8")
+        for name, source in (extra or {}).items():
+            shutil.copy(source, tree / "config" / name)
+    return seed_remote(base, spec, work="work", message="spec")
 
 
 def demo_repository(base: Path) -> tuple[Path, Path]:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tars_ci.cli import main
-from tests.github.conftest import git
+from tests.harness.git import git
 from tests.reliability.conftest import (
     DEMO_DIR,
     NOW,

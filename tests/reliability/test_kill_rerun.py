@@ -39,9 +39,9 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from tests.github.conftest import git
 from tests.harness import PrometheusServer
 from tests.harness.fixtures import demo_prometheus  # noqa: F401 - the session fixture
+from tests.harness.git import git
 from tests.reliability.conftest import (
     EXAMPLE_SPEC,
     NOW,

@@ -17,8 +17,8 @@ from typing import Any, NamedTuple
 import pytest
 
 from tars_ci.cli import main
-from tests.github.conftest import git
 from tests.github_emulator import Fault, GitHubEmulator, documents, faults
+from tests.harness.git import git
 from tests.reliability.conftest import (
     NOW,
     SLUG,

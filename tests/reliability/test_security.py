@@ -25,10 +25,10 @@ import pytest
 
 from tars_ci.cli import main
 from tars_ci.reports.markdown import ZWSP
-from tests.github.conftest import git
 from tests.github_emulator import GitHubEmulator
 from tests.harness import PrometheusServer
 from tests.harness.fixtures import demo_prometheus  # noqa: F401 - the session fixture
+from tests.harness.git import git
 from tests.reliability.conftest import (
     DEMO_DIR,
     EXAMPLE_SPEC,

@@ -25,10 +25,10 @@ import pytest
 from tars_ci.cli import main
 from tars_ci.spec import load_spec
 from tars_ci.timeline import program_complete
-from tests.github.conftest import git
 from tests.github_emulator import GitHubEmulator
 from tests.harness import PrometheusServer
 from tests.harness.fixtures import demo_prometheus  # noqa: F401 - the session fixture
+from tests.harness.git import git, seed_remote
 from tests.workflows.actions_runner import JobRun, run_job
 from tests.workflows.conftest import EXAMPLE_SPEC, ROOT, executable
 
@@ -43,18 +43,11 @@ RUN_STEP = "Run the stabilization program"
 @pytest.fixture
 def origin(tmp_path: Path) -> Path:
     """A bare remote holding a repository that `tars-ci init` set up with the example spec."""
-    bare = tmp_path / "origin.git"
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
-    seed = tmp_path / "seed"
-    subprocess.run(["git", "clone", "-q", str(bare), str(seed)], check=True,
-                   capture_output=True)
-    (seed / "config").mkdir()
-    shutil.copy(EXAMPLE_SPEC, seed / "config" / "tars.yaml")
-    assert main(["init", str(seed)], {}) == 0  # keeps the spec, adds workflows and reports/
-    git(seed, "add", "-A")
-    git(seed, "commit", "-q", "-m", "tars-ci init")
-    git(seed, "push", "-q", "origin", "HEAD:refs/heads/main")
-    return bare
+    def init(tree: Path) -> None:
+        (tree / "config").mkdir()
+        shutil.copy(EXAMPLE_SPEC, tree / "config" / "tars.yaml")
+        assert main(["init", str(tree)], {}) == 0  # keeps the spec, adds workflows, reports/
+    return seed_remote(tmp_path, init, message="tars-ci init")[0]
 
 
 def scheduled_run(tmp_path: Path, origin: Path, gh: GitHubEmulator, prometheus_url: str,
