@@ -2,12 +2,10 @@
 
 - ``tars-ci``: the pipeline's own calls, as ``run_program`` makes them when every day is
   due — :func:`tars_ci.pipeline.detect_anomalies` (``anomaly.score`` + ``anomaly.episodes``
-  over the whole matrix), :func:`tars_ci.pipeline.measure_day` for days 0..7,
+  in row blocks on every core, keeping only the episodes), :func:`tars_ci.pipeline.measure_day`
+  for days 0..7,
   :func:`tars_ci.analysis.drift.compare` per KPI and day, and
   :func:`tars_ci.analysis.regression.regression_report` over days 1..7;
-- ``tars-ci batch``: the same, with the anomaly stage through
-  :func:`tars_ci.analysis.batch.fleet_episodes` (blocks of rows on every core, only the
-  episodes kept) — the change this benchmark proposes to the pipeline;
 - ``pandas``: the same computation with pandas (:mod:`bench.pandas_reference`);
 - ``floor``: one numpy pass over the array (``values.sum(axis=1)``): reading every point
   once, the least any analysis of this data can cost.
@@ -26,7 +24,6 @@ import numpy as np
 from bench import data
 from bench.measure import peak_rss, status_bytes, timed
 from tars_ci.analysis.anomaly import Episode
-from tars_ci.analysis.batch import fleet_episodes
 from tars_ci.analysis.drift import Comparison, compare, severity_rank
 from tars_ci.analysis.regression import RegressionReport, regression_report
 from tars_ci.pipeline import ProgramData, detect_anomalies, measure_day
@@ -38,7 +35,7 @@ if TYPE_CHECKING:  # pandas is imported only by the pandas runs: it would weigh 
     from bench.pandas_reference import Result as PandasResult
 
 DAYS = 7
-METHODS = ("tars-ci", "tars-ci batch", "pandas", "floor")
+METHODS = ("tars-ci", "pandas", "floor")
 
 
 class TarsResult(NamedTuple):
@@ -76,14 +73,9 @@ def program_data(spec: Spec, values: np.ndarray) -> ProgramData:
     return ProgramData(grid, data.STEP, results, values)
 
 
-def tars_day7(spec: Spec, program: ProgramData, batch: bool = False) -> TarsResult:
-    """The pipeline's analysis of days 0..7 (every day due); ``batch``: the anomaly stage
-    through :func:`tars_ci.analysis.batch.fleet_episodes`."""
-    if batch:
-        episodes = fleet_episodes([k.name for k in spec.kpis], program.grid,
-                                  program.kpi_matrix, spec.thresholds.anomaly, program.step)
-    else:
-        episodes = detect_anomalies(spec, program)
+def tars_day7(spec: Spec, program: ProgramData) -> TarsResult:
+    """The pipeline's analysis of days 0..7 (every day due)."""
+    episodes = detect_anomalies(spec, program)
     ga, th = spec.release.ga_time, spec.thresholds.drift
     baseline = measure_day(spec, program, day_window(ga, 0))
     comparisons: dict[int, dict[str, Comparison]] = {}
@@ -148,7 +140,6 @@ def measure(method: str, series: int, repeat: int) -> dict[str, Any]:
     program = program_data(spec, values)
     bodies: dict[str, Callable[[], object]] = {
         "tars-ci": lambda: tars_day7(spec, program),
-        "tars-ci batch": lambda: tars_day7(spec, program, batch=True),
         "pandas": lambda: pandas_day7(spec, values),
         "floor": lambda: floor(values),
     }
