@@ -46,19 +46,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
 DEFAULT_SPEC = "config/tars.yaml"
 
 
-def _available() -> dict[str, tuple[str, str]]:
-    """Commands whose module exists in this installation."""
-    import importlib.util
-
-    return {name: entry for name, entry in COMMANDS.items()
-            if importlib.util.find_spec(entry[0]) is not None}
-
-
 def build_parser(command: str | None) -> argparse.ArgumentParser:
     """The parser; only ``command``'s module is imported (all of them when None)."""
     from tars_ci import __version__
 
-    commands = _available()
     parser = argparse.ArgumentParser(
         prog="tars-ci",
         description="Post-GA 7-day stabilization program as declarative GitOps checks.",
@@ -67,7 +58,7 @@ def build_parser(command: str | None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"tars-ci {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, (module, help_text) in commands.items():
+    for name, (module, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(command_name=name)  # lets one module serve several commands
         if command is None or name == command:
