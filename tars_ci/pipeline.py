@@ -189,13 +189,7 @@ def run_program(spec: Spec, source: Source, reports_dir: Path, options: RunOptio
     closed = closed_windows(release.ga_time, release.days, options.now, settle)
     complete = bool(closed) and closed[-1].day == release.days
     written: list[Path] = []
-
-    def write(artifact: str, path: Path, doc: Mapping[str, object] | str) -> None:
-        if artifact not in options.artifacts:
-            return
-        changed = write_text(path, doc) if isinstance(doc, str) else write_json(path, doc)
-        if changed:
-            written.append(path)
+    write = _writer(options.artifacts, written)
 
     if not due:
         log.info("nothing due at %s (recorded days: %s)", iso(options.now),
@@ -280,14 +274,18 @@ def finish_program(spec: Spec, reports_dir: Path,
         raise ReportError(f"day {spec.release.days} of {spec.release.name} is not recorded "
                           f"in {paths.root}: run the program first")
     written: list[Path] = []
+    _finish(spec, paths, _writer(artifacts, written))
+    return written
 
+
+def _writer(artifacts: frozenset[str], written: list[Path]) -> WriteFn:
+    """A ``write(artifact, path, doc)`` that writes only ``artifacts`` (atomically, and only
+    when the bytes change) and appends each changed path to ``written``."""
     def write(artifact: str, path: Path, doc: Mapping[str, object] | str) -> None:
         if artifact in artifacts and (write_text(path, doc) if isinstance(doc, str)
                                       else write_json(path, doc)):
             written.append(path)
-
-    _finish(spec, paths, write)
-    return written
+    return write
 
 
 def as_recorded_score(score: float) -> float:
