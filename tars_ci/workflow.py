@@ -195,8 +195,15 @@ def _q(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _template(name: str) -> str:
+    """A workflow template shipped in ``tars_ci/templates`` (``@NAME@`` placeholders)."""
+    from importlib.resources import files
+
+    return (files("tars_ci.templates") / name).read_text(encoding="utf-8")
+
+
 def _fill(template: str, values: Mapping[str, str]) -> str:
-    out = template
+    out = _template(template)
     for key, value in values.items():
         out = out.replace(f"@{key}@", value)
     leftover = re.findall(r"@[A-Z_]+@", out)
@@ -212,7 +219,7 @@ def _header(spec_path: str) -> str:
 
 
 def _setup_steps(target: Target) -> str:
-    return _fill(_SETUP_STEPS, {
+    return _fill("setup-steps.yml.in", {
         "CHECKOUT": uses("actions/checkout"),
         "SETUP_PYTHON": uses("actions/setup-python"),
         "PYTHON": _q(target.spec.github.python_version),
@@ -232,7 +239,7 @@ def stabilization_workflow(target: Target) -> str:
              "          # ${VAR:-default} in the spec falls back to its default.\n"
              + "".join(f'          if [ -z "${name}" ]; then unset {name}; fi\n'
                        for name in variables)) if variables else ""
-    return _fill(_STABILIZATION, {
+    return _fill("stabilization.yml.in", {
         "HEADER": _header(target.spec_path),
         "RUN_AT": f"{run_at:%H:%M}",
         "CLOSE": f"{close:%H:%M}",
@@ -253,7 +260,7 @@ def stabilization_workflow(target: Target) -> str:
 def check_workflow(target: Target) -> str:
     """The workflow ``init`` adds to a user repository: CI fails when the spec is invalid
     or the scheduled workflow disagrees with it."""
-    return _fill(_CHECK, {
+    return _fill("check.yml.in", {
         "HEADER": _header(target.spec_path),
         "SETUP_STEPS": _setup_steps(target),
         "SPEC": _q(target.spec_path),
@@ -338,81 +345,6 @@ def relative_spec_path(spec: str, repo_root: str) -> str:
     return str(rel)
 
 
-# --------------------------------------------------------------------------- templates
-
-_STABILIZATION = """\
-@HEADER@name: tars-ci stabilization
-
-on:
-  schedule:
-    # @RUN_AT@ UTC daily (schedule.daily_time): day windows close at @CLOSE@ UTC and settle
-    # for @SETTLE@ (schedule.settle). Never on minute 0: GitHub delays scheduled runs at the
-    # top of the hour under load and may drop them; a run also catches up on every day that
-    # a delayed or dropped run missed.
-    - cron: @CRON@
-  workflow_dispatch:
-    inputs:
-      day:
-        description: "Day to process (0 = GA-day baseline, 1-@DAYS@); all = every day that is due"
-        type: choice
-        options: [@OPTIONS@]
-        default: "all"
-      force:
-        description: "Re-process days that are already recorded"
-        type: boolean
-        default: false
-      dry_run:
-        description: "Print the GitHub writes as a plan instead of making them"
-        type: boolean
-        default: false
-
-permissions: {}
-
-concurrency:
-  group: ${{ github.workflow }}-${{ github.ref }}
-  cancel-in-progress: false
-
-defaults:
-  run:
-    shell: bash
-
-jobs:
-  stabilization:
-    name: Stabilization program
-    runs-on: ubuntu-latest
-    timeout-minutes: 30
-    environment: @ENVIRONMENT@
-    permissions:
-      contents: write  # commit the day's reports/ history
-      issues: write  # open, update and close the P0/P1 finding issues
-      pull-requests: write  # open the day-7 retrospective pull request
-    outputs:
-      health_score: ${{ steps.run.outputs.health_score }}
-      rollback: ${{ steps.run.outputs.rollback }}
-      days_processed: ${{ steps.run.outputs.days_processed }}
-    steps:
-@SETUP_STEPS@      - name: Run the stabilization program
-        id: run
-        env:
-          TARS_SPEC: @SPEC@
-          DAY: ${{ inputs.day }}
-          FORCE: ${{ inputs.force }}
-          DRY_RUN: ${{ inputs.dry_run }}
-          # A PAT or GitHub App token in @TOKEN_SECRET@ makes the pushes and the pull request
-          # trigger other workflows; GITHUB_TOKEN's events do not.
-          GITHUB_TOKEN: ${{ secrets.@TOKEN_SECRET@ || github.token }}
-@SPEC_ENV@        run: |
-@UNSET@@GIT_AUTH@          args=(run --spec "$TARS_SPEC" --publish)
-          if [ -n "$DAY" ] && [ "$DAY" != all ]; then args+=(--day "$DAY"); fi
-          if [ "$FORCE" = true ]; then args+=(--force); fi
-          if [ "$DRY_RUN" = true ]; then args+=(--dry-run); fi
-          tars-ci "${args[@]}"
-"""
-
-#: Shell lines that let git push with $GITHUB_TOKEN for the tars-ci process only: the
-#: checkout leaves no credentials in .git/config (so the install step cannot read them), and
-#: the token may be TARS_CI_TOKEN rather than the checkout's. Git reads the header from
-#: GIT_CONFIG_* variables, so it is never on disk nor on a command line.
 GIT_AUTH = """\
           # git authenticates with $GITHUB_TOKEN for this step only (nothing on disk).
           basic="$(printf 'x-access-token:%s' "$GITHUB_TOKEN" | base64 -w0)"
@@ -420,47 +352,4 @@ GIT_AUTH = """\
           export GIT_CONFIG_COUNT=1
           export GIT_CONFIG_KEY_0="http.$GITHUB_SERVER_URL/.extraheader"
           export GIT_CONFIG_VALUE_0="AUTHORIZATION: basic $basic"
-"""
-
-# Checkout (no credentials left behind), Python, tars-ci: the first steps of every job.
-_SETUP_STEPS = """\
-      - name: Check out
-        uses: @CHECKOUT@
-        with:
-          persist-credentials: false
-      - name: Set up Python
-        uses: @SETUP_PYTHON@
-        with:
-          python-version: @PYTHON@
-      - name: Install tars-ci
-        env:
-          TARS_CI_REQUIREMENT: @REQUIREMENT@
-        run: python -m pip install --disable-pip-version-check "$TARS_CI_REQUIREMENT"
-"""
-
-_CHECK = """\
-@HEADER@name: tars-ci check
-
-on:
-  push:
-  pull_request:
-
-permissions: {}
-
-concurrency:
-  group: ${{ github.workflow }}-${{ github.ref }}
-  cancel-in-progress: true
-
-jobs:
-  check:
-    name: Spec and workflow agree
-    runs-on: ubuntu-latest
-    timeout-minutes: 10
-    permissions:
-      contents: read  # read the spec and the workflows
-    steps:
-@SETUP_STEPS@      - name: The workflow matches the spec
-        env:
-          TARS_SPEC: @SPEC@
-        run: tars-ci workflow --check --spec "$TARS_SPEC"
 """
