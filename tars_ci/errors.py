@@ -11,6 +11,8 @@ Every error the library raises on purpose derives from :class:`TarsError`. Each 
     │   └── SourceUnavailable     the metrics source cannot be reached (exit 3)
     ├── ReplayFormatError         a replay file is corrupt (exit 2); names the file
     ├── ReportError               reports cannot be read or written (exit 4)
+    ├── HistoryMismatch           the recorded history belongs to another release, GA time
+    │                             or program length than the spec's (exit 2)
     └── PublishError              GitHub or git refused a write (exit 5)
         ├── GitError
         └── GitHubError
@@ -81,6 +83,10 @@ class ReplayFormatError(TarsError):
 
 class ReportError(TarsError):
     """The reports directory cannot be read or written."""
+
+
+class HistoryMismatch(TarsError):
+    """The recorded history and the spec disagree on the release (name, GA time, length)."""
 
 
 class PublishError(TarsError):

@@ -11,7 +11,9 @@ Rules (thresholds from :class:`~tars_ci.spec.model.DriftThresholds`, seeds 10/15
       remaining ≥ headroom_cap_high   → severity at most high
       value beyond the limit (and no better than baseline) → severity at least high
     status     = pass (no severity), warning (low/medium), fail (high/critical),
-                 no_data / error when the value or the baseline is missing
+                 no_data / error when today's value is missing, no_baseline when only the
+                 baseline is (a KPI added to the spec after day 0 whose day-0 data is gone:
+                 its value is kept, so its absolute bands still judge it)
 
 So 0.05% → 0.08% error rate against a 1% limit is +60% (critical by drift) but keeps 96.8% of
 its headroom: medium, warning. A zero baseline is explicit: 0 → 0 is no drift; 0 → anything
@@ -29,7 +31,7 @@ from typing import Literal, NamedTuple
 from tars_ci.analysis.kpis import Measurement, format_value
 from tars_ci.spec.model import SEVERITIES, DriftThresholds, Kpi, Severity
 
-Status = Literal["pass", "warning", "fail", "no_data", "error"]
+Status = Literal["pass", "warning", "fail", "no_data", "error", "no_baseline"]
 
 _TOLERANCE = 1e-9
 
@@ -57,6 +59,11 @@ def compare(kpi: Kpi, measurement: Measurement, baseline: Measurement,
     notes = [f"today: {measurement.reason}"] if measurement.reason else []
     if baseline.reason:
         notes.append(f"GA baseline: {baseline.reason}")
+    if value is not None and base is None and baseline.status != "error":
+        return Comparison(kpi.name, "no_baseline", value, None, None, None, None, None,
+                          measurement.coverage,
+                          "; ".join([f"{format_value(value, kpi.unit)} today; no GA baseline "
+                                     f"to compare it with", *notes]))
     if value is None or base is None:
         # A failed query is a different problem from an empty one: error wins.
         status: Status = ("error" if "error" in (measurement.status, baseline.status)

@@ -5,7 +5,8 @@ Each command lives in its own module ``tars_ci.cli.<module>`` exposing
 (numpy, httpx, jinja2, PyGithub) inside ``run`` so that ``tars-ci --help`` starts fast.
 
 Exit codes (documented in the README):
-  0 ok · 1 findings at or above the spec's fail level · 2 bad spec or usage ·
+  0 ok · 1 findings at or above the spec's fail level · 2 bad spec or usage (or a history
+  recorded for another release, GA time or length) ·
   3 metrics source unavailable · 4 reports directory unusable · 5 publishing failed
 """
 
@@ -96,7 +97,7 @@ def guarded(body: Callable[[], int]) -> int:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
         return EXIT_USAGE
-    except (errors.UsageError, errors.ReplayFormatError) as exc:
+    except (errors.UsageError, errors.ReplayFormatError, errors.HistoryMismatch) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except errors.SourceError as exc:

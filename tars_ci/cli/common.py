@@ -26,7 +26,12 @@ def add_run_arguments(parser: argparse.ArgumentParser, *, days: bool = True) -> 
     parser.add_argument("--reports", metavar="DIR",
                         help="reports directory (default: the spec's reports.dir)")
     parser.add_argument("--force", action="store_true",
-                        help="recompute days that are already recorded")
+                        help="recompute days that are already recorded and write what changed "
+                             "(a day whose source data is gone keeps its recorded files)")
+    parser.add_argument("--rebaseline", action="store_true",
+                        help="accept the spec's GA time or length over the recorded history's: "
+                             "a new GA time archives the history and starts over; a new length "
+                             "keeps the recorded days")
     if days:
         parser.add_argument("--day", type=int, action="append", metavar="N",
                             help="only this day (repeatable); still only once it has closed")

@@ -35,7 +35,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
           f"days 0–{release.days} (bundled recorded data)\n")
     print(outcome_table(result.outcomes))
     print(f"\nreports:        {result.release_dir}/")
-    print(f"retrospective:  {result.release_dir / 'output' / 'GA_7DAY_RETROSPECTIVE.md'}")
+    print(f"retrospective:  {result.retro_path}")
     print(f"try:            jq '.metrics_comparison.p99_latency_ms' "
           f"{result.release_dir / 'stability' / 'day_02_summary.json'}")
     return EXIT_OK

@@ -34,16 +34,16 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     source = common.open_spec_source(spec, spec_dir)
     try:
         result = run_program(spec, source, common.reports_dir(args, spec), RunOptions(
-            now=now, force=args.force, days=frozenset(args.day) if args.day else None))
+            now=now, force=args.force, days=frozenset(args.day) if args.day else None,
+            rebaseline=args.rebaseline))
     finally:
         source.close()
+    for note in result.notes:
+        print(note)
     if result.outcomes:
         print(common.outcome_table(result.outcomes))
-    if not result.days_processed:
-        print("program complete: every day is recorded" if result.complete
-              else "nothing due: every closed day is already recorded")
     if result.retro_written:
-        print(f"retrospective: {result.release_dir / 'output' / 'GA_7DAY_RETROSPECTIVE.md'}")
+        print(f"retrospective: {result.retro_path}")
     if env.get("GITHUB_ACTIONS") == "true":
         _report_to_actions(spec, args, env, result)
     if args.publish:
@@ -59,10 +59,12 @@ def _report_to_actions(spec: Spec, args: argparse.Namespace, env: Mapping[str, s
     they exist even when publishing fails)."""
     from pathlib import Path
 
+    from tars_ci.cli import common
+    from tars_ci.pipeline import store_for
     from tars_ci.reports import actions
-    from tars_ci.reports.paths import ReleasePaths
 
-    report = actions.build(spec, ReleasePaths(result.release_dir), result.days_processed,
+    report = actions.build(spec, store_for(spec, common.reports_dir(args, spec)),
+                           result.days_processed,
                            complete=result.complete,
                            dry_run=bool(args.publish and args.dry_run))
     for line in report.annotations:

@@ -6,11 +6,16 @@ they run the same computation from the same spec and write the same files in the
 layout. Runbook flags map as follows:
 
 - ``--prometheus-url URL`` overrides the spec's source (kind prometheus, that URL);
-- ``--output-dir DIR`` is the reports directory (``reports/`` by default);
+- ``--output-dir DIR`` is the reports directory (default: the spec's ``reports.dir``); nothing
+  is ever written anywhere else;
 - ``--day-number N`` is the program day;
-- ``--ga-baseline FILE``, ``--stability-data DIR``, ``--anomaly-data FILE`` and
-  ``--7day-summaries DIR`` name files or folders inside a release's reports; the reports
-  directory is derived from them (they must follow the layout);
+- ``--ga-baseline FILE`` is read: the day is judged against that GA summary (it must be one,
+  of this release; its path is recorded in the day's provenance). A missing or foreign file
+  is exit 2 naming it;
+- ``--stability-data DIR``, ``--anomaly-data FILE`` and ``--7day-summaries DIR`` name the
+  release's own recorded files, which the stage reads through the history store; a path that
+  is not the release's own folder or file (another checkout, another release) is exit 2
+  naming it, never a place to write;
 - ``--z-threshold Z`` overrides ``thresholds.anomaly.z``;
 - ``--output-file FILE`` / ``--output FILE`` also copy the produced report there;
 - ``--auto`` (retro) is accepted for compatibility: the retrospective is always automatic.
@@ -27,8 +32,8 @@ from pathlib import Path
 
 from tars_ci.cli import DEFAULT_SPEC, guarded
 
-# the depth of each input inside reports/<slug>/: file → levels up to reports/
-_DEPTH = {"ga_baseline": 3, "stability_data": 2, "anomaly_data": 3, "summaries": 2}
+# input flag → what it must name inside the release's reports
+_INPUTS = {"stability_data": "stability", "summaries": "stability", "anomaly_data": "anomalies"}
 
 
 def _parser(prog: str, stage: str) -> argparse.ArgumentParser:
@@ -56,10 +61,6 @@ def _main(prog: str, stage: str, extra: Callable[[argparse.ArgumentParser], None
     _configure_logging(args.quiet)
     args.command_name = stage
     args.reports = args.output_dir
-    for flag, depth in _DEPTH.items():
-        value = getattr(args, flag, None)
-        if value:
-            args.reports = str(Path(value).resolve().parents[depth - 1])
     if getattr(args, "day_number", None) is not None:
         args.day = args.day_number
 
@@ -76,6 +77,7 @@ def _main(prog: str, stage: str, extra: Callable[[argparse.ArgumentParser], None
         return spec
 
     def body() -> int:
+        _check_inputs(args, dict(os.environ), override)
         code = run_stage(stage, args, dict(os.environ), spec_override=override)
         copy_to = getattr(args, "output_file", None) or getattr(args, "output", None)
         if copy_to and code == 0:
@@ -83,6 +85,45 @@ def _main(prog: str, stage: str, extra: Callable[[argparse.ArgumentParser], None
         return code
 
     return guarded(body)
+
+
+def _check_inputs(args: argparse.Namespace, env: dict[str, str],
+                  override: Callable[[object], object]) -> None:
+    """Read ``--ga-baseline`` (kept on ``args.baseline``) and check that the other input
+    flags name the release's own recorded files; UsageError naming the flag otherwise."""
+    from tars_ci.cli import common
+    from tars_ci.errors import ReportError, UsageError
+    from tars_ci.pipeline import store_for
+
+    spec, _ = common.load(args, env)
+    spec = override(spec)  # type: ignore[assignment]
+    store = store_for(spec, common.reports_dir(args, spec))
+    own = {"stability": store.paths.day_summary(1).parent, "anomalies": store.paths.anomalies}
+    for flag, kind in _INPUTS.items():
+        value = getattr(args, flag, None)
+        if value and Path(value).resolve() != own[kind].resolve():
+            name = "--" + ("7day-summaries" if flag == "summaries" else flag.replace("_", "-"))
+            raise UsageError(f"{name} {value}: not the recorded {kind} of "
+                             f"{store.release.name} ({own[kind]}); tars-ci reads and writes "
+                             f"one history per release: pass --output-dir to choose its "
+                             f"reports directory")
+    given = getattr(args, "ga_baseline", None)
+    if not given:
+        return
+    path = Path(given)
+    if not path.is_file():
+        raise UsageError(f"--ga-baseline {given}: no such file")
+    try:
+        ga = store.read_ga_summary(path)
+    except ReportError as exc:
+        raise UsageError(f"--ga-baseline {given}: not a tars-ci GA summary ({exc})") from None
+    want = store.release
+    if (ga.release.name, ga.release.slug, ga.release.ga_time) != (want.name, want.slug,
+                                                                  want.ga_time):
+        raise UsageError(f"--ga-baseline {given} is the baseline of release "
+                         f"{ga.release.name!r} (GA {ga.release.ga_time}), not of {want.name!r} "
+                         f"(GA {want.ga_time})")
+    args.baseline, args.baseline_file = ga, str(path)
 
 
 def _copy_latest(args: argparse.Namespace, stage: str, target: Path) -> None:
@@ -112,7 +153,8 @@ def stability_monitor(argv: Sequence[str] | None = None) -> None:
     """``tars-stability-monitor --day-number N``: one day's drift summary."""
     def extra(p: argparse.ArgumentParser) -> None:
         p.add_argument("--day-number", type=int, required=True, help="program day (1..7)")
-        p.add_argument("--ga-baseline", help="ga_kpis/ga_kpi_summary.json of the release")
+        p.add_argument("--ga-baseline", help="a GA summary of this release to judge the day "
+                                             "against (default: the recorded baseline)")
     _exit(_main("tars-stability-monitor", "monitor", extra, argv))
 
 

@@ -13,7 +13,7 @@ One concern per module::
     bodies.py      issue, comment and PR text (deterministic, escaped, bounded)
     markers.py     hidden markers in bodies and comments
     markdown.py    Markdown safety for GitHub bodies
-    inputs.py      the committed reports, read as records
+    view.py        the recorded history (from the store), as publishing sees it
     plan.py        the plan records and their text / JSON rendering
     redaction.py   tokens out of messages and log lines
 """

@@ -12,9 +12,9 @@ from typing import NamedTuple
 from urllib.parse import quote
 
 from tars_ci.github import markers
-from tars_ci.github.inputs import PRIORITY_ORDER, ActionItem, ReportedFinding, Retro
 from tars_ci.github.lifecycle import Episode
 from tars_ci.github.markdown import block, code, fit, inline, title
+from tars_ci.github.view import PRIORITY_ORDER, ActionItem, ReportedFinding, Retro
 from tars_ci.reports.markdown import number, signed_percent
 
 
@@ -134,9 +134,9 @@ def recurred_comment(episode: Episode, day_path: Callable[[int], str], links: Li
     return fit(text, "_Truncated._")
 
 
-def retro_title(release_name: str) -> str:
+def retro_title(release_name: str, days: int = 7) -> str:
     """Title of the retrospective pull request."""
-    return title(f"tars-ci: 7-day retrospective for {release_name}")
+    return title(f"tars-ci: {days}-day retrospective for {release_name}")
 
 
 def _item_line(item: ActionItem, checked: bool) -> str:
@@ -154,7 +154,7 @@ def retro_body(release_slug: str, release_name: str, retro: Retro, links: Links,
     Items a person ticked in the current body (``checked``) stay ticked.
     """
     lines = [markers.retro_marker(release_slug),
-             f"## 7-day retrospective: {inline(release_name)}", "",
+             f"## {retro.days}-day retrospective: {inline(release_name)}", "",
              block(retro.executive_summary.strip()), "", "### Action items"]
     for priority in PRIORITY_ORDER:
         items = [i for i in retro.action_items if i.priority == priority]
@@ -163,9 +163,10 @@ def retro_body(release_slug: str, release_name: str, retro: Retro, links: Links,
             lines += [_item_line(i, i.id in checked) for i in items]
     if not retro.action_items:
         lines += ["", "_No action items._"]
-    files = (f"Files: [GA_7DAY_RETROSPECTIVE.md]({links.blob(retro.md_path)}) · "
-             f"[GA_7DAY_RETROSPECTIVE.json]({links.blob(retro.json_path)})")
+    md, js = (path.rsplit("/", 1)[-1] for path in (retro.md_path, retro.json_path))
+    files = (f"Files: [{md}]({links.blob(retro.md_path)}) · "
+             f"[{js}]({links.blob(retro.json_path)})")
     lines += ["", files, "",
               ("<sub>Opened by tars-ci from the committed reports; a re-run updates this pull "
                "request and keeps ticked items ticked.</sub>")]
-    return fit("\n".join(lines), "_Truncated: see GA_7DAY_RETROSPECTIVE.md._")
+    return fit("\n".join(lines), f"_Truncated: see {md}._")

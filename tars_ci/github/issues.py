@@ -18,7 +18,6 @@ from tars_ci.errors import GitHubError
 from tars_ci.github import bodies, markers
 from tars_ci.github.bodies import Links
 from tars_ci.github.client import GitHubClient
-from tars_ci.github.inputs import ReleaseReports
 from tars_ci.github.lifecycle import (
     Decision,
     Episode,
@@ -29,6 +28,7 @@ from tars_ci.github.lifecycle import (
     tracked_findings,
 )
 from tars_ci.github.plan import Step
+from tars_ci.github.view import ReleaseReports
 
 if TYPE_CHECKING:
     from github.Issue import Issue

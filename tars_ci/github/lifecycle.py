@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Literal, NamedTuple
 
-from tars_ci.github.inputs import ReleaseReports, ReportedFinding
 from tars_ci.github.markers import Event
+from tars_ci.github.view import ReleaseReports, ReportedFinding
 
 OpKind = Literal["create", "comment_seen", "relabel", "comment_cleared", "close",
                  "comment_reopened", "reopen", "comment_recurred"]

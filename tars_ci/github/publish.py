@@ -25,8 +25,10 @@ from tars_ci.github import history, issues, lock, pulls
 from tars_ci.github.bodies import Links
 from tars_ci.github.client import GitHubClient
 from tars_ci.github.git import Git, GitRunner, subprocess_git
-from tars_ci.github.inputs import ReleaseReports, read_release
 from tars_ci.github.plan import Plan, Step
+from tars_ci.github.view import ReleaseReports, release_view
+from tars_ci.reports.documents import release_block
+from tars_ci.reports.store import HistoryStore
 from tars_ci.spec.model import Spec
 
 log = logging.getLogger("tars_ci.github")
@@ -151,8 +153,7 @@ def publish(spec: Spec, repo_root: Path, release_dir: Path,
                          "GITHUB_REPOSITORY); use --dry-run to see the plan without one")
     redact = github.redact if github is not None else (lambda s: s)
     g = Git(repo_root, git or subprocess_git, redact)
-    reports = read_release(release_dir, repo_root, spec.release.name,
-                           spec.release.release_slug)
+    reports = release_view(HistoryStore(release_dir.parent, release_block(spec)), repo_root)
     specs = _pathspecs(repo_root, release_dir.parent)
     repo_name = repository or (github.repository if github else "")
     steps: list[Step] = []

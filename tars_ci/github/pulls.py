@@ -19,8 +19,8 @@ from tars_ci.github.bodies import Links
 from tars_ci.github.client import GitHubClient
 from tars_ci.github.git import Git
 from tars_ci.github.history import commit_to_branch, read_only_branch_check
-from tars_ci.github.inputs import Retro
 from tars_ci.github.plan import Step
+from tars_ci.github.view import Retro
 
 if TYPE_CHECKING:
     from github.PullRequest import PullRequest
@@ -60,7 +60,7 @@ def sync_pull(client: GitHubClient | None, git: Git, remote: str, retro: Retro,
     pulls = _existing(client, settings) if client is not None else []
     open_pr = next((p for p in pulls if p.state == "open"), None)
     latest = pulls[0] if pulls else None
-    title = bodies.retro_title(settings.release_name)
+    title = bodies.retro_title(settings.release_name, retro.days)
     target = f"PR {settings.branch}"
     if open_pr is None and latest is not None and latest.merged_at is None:
         return [Step("pull", "none", f"PR #{latest.number}", "closed without merging by a "
@@ -89,7 +89,8 @@ def sync_pull(client: GitHubClient | None, git: Git, remote: str, retro: Retro,
         return steps
     assert client is not None
     branch = commit_to_branch(git, remote, settings.branch, base_ref, files,
-                              f"tars-ci: {settings.release_name} 7-day retrospective")
+                              f"tars-ci: {settings.release_name} {retro.days}-day "
+                              "retrospective")
     steps = [Step("pull", "push_branch", settings.branch,
                   "committed the retrospective" if branch.changed else "already up to date",
                   "done" if branch.changed else "unchanged")]

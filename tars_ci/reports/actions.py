@@ -1,8 +1,8 @@
 """What a run shows in GitHub Actions: the job summary, annotations and step outputs.
 
-:func:`build` is pure: it reads a release's recorded history (through
-:mod:`tars_ci.reports.history`) and the days this run processed, and returns an
-:class:`ActionsReport`. :func:`append_to_files` appends it to the files Actions names in
+:func:`build` reads a release's recorded history (through the
+:class:`~tars_ci.reports.store.HistoryStore`, like every reader of ``reports/``) and the
+days this run processed, and returns an :class:`ActionsReport`. :func:`append_to_files` appends it to the files Actions names in
 ``GITHUB_STEP_SUMMARY`` and ``GITHUB_OUTPUT`` — the CLI reads those variables and passes
 the paths in; nothing here reads the environment.
 
@@ -27,9 +27,9 @@ from tars_ci.analysis.drift import format_drift
 from tars_ci.analysis.kpis import format_value
 from tars_ci.analysis.priority import Finding
 from tars_ci.errors import ReportError
-from tars_ci.reports.history import DayRecord, History, load_history
 from tars_ci.reports.markdown import escape
-from tars_ci.reports.paths import ReleasePaths
+from tars_ci.reports.records import DaySummary
+from tars_ci.reports.store import History, HistoryStore
 from tars_ci.spec.model import PRIORITIES, Spec
 from tars_ci.timeline import day_window
 
@@ -69,19 +69,21 @@ def annotation(level: str, message: str, title: str = "") -> str:
 # --------------------------------------------------------------------------- building
 
 
-def build(spec: Spec, paths: ReleasePaths, processed: Sequence[int], *,
+def build(spec: Spec, store: HistoryStore, processed: Sequence[int], *,
           complete: bool = False, dry_run: bool = False) -> ActionsReport:
     """The summary, annotations and outputs for a run that processed ``processed``.
 
     ``complete`` says the program's last day has closed; ``dry_run`` that publishing only
     printed its plan. ReportError when a recorded report cannot be read.
     """
-    history = load_history(paths)
+    history = store.load()
     done = sorted(set(processed))
-    latest = history.days[max(history.days)] if history.days else None
-    newest_first = [history.days[d] for d in sorted(done, reverse=True) if d in history.days]
+    latest = history.days[max(history.days)].summary if history.days else None
+    newest_first = [history.days[d].summary for d in sorted(done, reverse=True)
+                    if d in history.days]
+    retro = store.paths.retro_md if store.paths.retro_md.is_file() else None
     return ActionsReport(
-        summary=_summary(spec, paths, history, done, latest, complete, dry_run),
+        summary=_summary(spec, retro, history, done, latest, complete, dry_run),
         annotations=_annotations(newest_first),
         outputs=_outputs(history, done, latest, complete),
     )
@@ -107,8 +109,8 @@ def _row(*cells: str) -> str:
     return "|" + "|".join(f" {c} " if c else " " for c in cells) + "|"
 
 
-def _summary(spec: Spec, paths: ReleasePaths, history: History, done: list[int],
-             latest: DayRecord | None, complete: bool, dry_run: bool) -> str:
+def _summary(spec: Spec, retro: Path | None, history: History, done: list[int],
+             latest: DaySummary | None, complete: bool, dry_run: bool) -> str:
     release = spec.release
     lines = [f"## tars-ci · {escape(release.name)}", ""]
     recorded = sorted(history.days) if history.ga is None else [0, *sorted(history.days)]
@@ -129,7 +131,7 @@ def _summary(spec: Spec, paths: ReleasePaths, history: History, done: list[int],
         score = "n/a" if latest.health_score is None else f"{latest.health_score:.1f}/100"
         band = f" ({latest.health_band})" if latest.health_band else ""
         lines.append(f"**Health** {score}{band} on day {latest.day} · **Rollback** "
-                     f"{_DECISION.get(latest.rollback.decision, latest.rollback.decision)}"
+                     f"{_DECISION.get(latest.rollback_recommendation.decision, latest.rollback_recommendation.decision)}"
                      f" · **Findings** {found}")
         lines.append("")
     if recorded:
@@ -138,14 +140,14 @@ def _summary(spec: Spec, paths: ReleasePaths, history: History, done: list[int],
         for day in recorded:
             date = f"{day_window(release.ga_time, day).start:%Y-%m-%d}"
             mark = "this run" if day in done else ""
-            rec = history.days.get(day)
+            rec = history.days[day].summary if day in history.days else None
             if rec is None:
                 lines.append(_row(str(day), date, "baseline", "", "", "", "", "", "", mark))
                 continue
             c = _counts(rec.findings)
             score = "n/a" if rec.health_score is None else f"{rec.health_score:.1f}"
             lines.append(_row(str(day), date, score, rec.health_band or "n/a",
-                              _DECISION.get(rec.rollback.decision, rec.rollback.decision),
+                              _DECISION.get(rec.rollback_recommendation.decision, rec.rollback_recommendation.decision),
                               *(str(c[p]) for p in PRIORITIES), mark))
         lines.append("")
     else:
@@ -161,26 +163,27 @@ def _summary(spec: Spec, paths: ReleasePaths, history: History, done: list[int],
                          f"{escape(format_value(f.baseline, unit))} | "
                          f"{format_drift(f.drift_percent)} |")
         lines.append("")
-    if latest is not None and latest.rollback.decision != "monitor":
+    if latest is not None and latest.rollback_recommendation.decision != "monitor":
         lines += [f"### Rollback recommended on day {latest.day}", ""]
-        lines += [f"- {escape(reason)}" for reason in latest.rollback.reasons]
+        lines += [f"- {escape(reason)}" for reason in latest.rollback_recommendation.reasons]
         lines.append("")
-    if paths.retro_md.is_file():
-        lines += [f"The retrospective is in `{paths.retro_md.as_posix()}`.", ""]
+    if retro is not None:
+        lines += [f"The retrospective is in `{retro.as_posix()}`.", ""]
     return "\n".join(lines)
 
 
-def _annotations(processed: Sequence[DayRecord]) -> tuple[str, ...]:
+def _annotations(processed: Sequence[DaySummary]) -> tuple[str, ...]:
     """Annotations for the days this run processed, newest first: the newest rollback
     recommendation, then each finding once (its newest day), most urgent first."""
     lines: dict[str, list[str]] = {"error": [], "warning": []}
     dropped = 0
-    rollback = next((d for d in processed if d.rollback.decision != "monitor"), None)
-    if rollback is not None:
-        decision = _DECISION.get(rollback.rollback.decision, rollback.rollback.decision)
-        lines["error"].append(annotation(
-            "error", "; ".join(rollback.rollback.reasons) or decision,
-            title=f"Day {rollback.day}: {decision} recommended"))
+    advised = next((d for d in processed if d.rollback_recommendation.decision != "monitor"),
+                   None)
+    if advised is not None:
+        advice = advised.rollback_recommendation
+        decision = _DECISION.get(advice.decision, advice.decision)
+        lines["error"].append(annotation("error", "; ".join(advice.reasons) or decision,
+                                         title=f"Day {advised.day}: {decision} recommended"))
     seen: set[str] = set()
     for day in processed:
         for f in _ranked(day.findings):
@@ -200,7 +203,7 @@ def _annotations(processed: Sequence[DayRecord]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _outputs(history: History, done: list[int], latest: DayRecord | None,
+def _outputs(history: History, done: list[int], latest: DaySummary | None,
              complete: bool) -> dict[str, str]:
     most_urgent = ""
     if latest is not None and latest.findings:
@@ -209,7 +212,7 @@ def _outputs(history: History, done: list[int], latest: DayRecord | None,
     return {
         "health_score": "" if score is None else f"{score:.1f}",
         "health_band": (latest.health_band or "") if latest is not None else "",
-        "rollback": latest.rollback.decision if latest is not None else "",
+        "rollback": latest.rollback_recommendation.decision if latest is not None else "",
         "days_processed": json.dumps(done, separators=(",", ":")),
         "latest_day": "" if latest is None else str(latest.day),
         "max_priority": most_urgent,

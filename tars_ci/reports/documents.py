@@ -1,156 +1,208 @@
-"""The JSON documents of the runbook's layout, built from analysis records (no I/O).
+"""The report records of the runbook's layout, built from analysis results (no I/O).
 
-Each builder returns plain data for :func:`tars_ci.reports.jsonio.write_json`. Field names
-follow the seeds' runbook (``metrics_comparison``, ``drift_analysis``,
-``rollback_recommendation``, ``health_score``, ``degradations``, ``mitigation_plan``) so the
-runbook's ``jq`` one-liners work on them.
+Each builder returns a record of :mod:`tars_ci.reports.records`; the
+:class:`~tars_ci.reports.store.HistoryStore` writes it. Provenance (which spec judged a file)
+is computed here from the spec: the digest of its judging sections and the thresholds in
+effect.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from tars_ci.analysis.anomaly import Episode
 from tars_ci.analysis.drift import Comparison
+from tars_ci.analysis.health import Health
 from tars_ci.analysis.kpis import Measurement
+from tars_ci.analysis.mitigation import MitigationStep
 from tars_ci.analysis.priority import Finding
 from tars_ci.analysis.rollback import Rollback
 from tars_ci.analysis.slo import SloDay
+from tars_ci.reports.records import (
+    AnomalyEvents,
+    BaselineEntry,
+    Coverage,
+    DaySummary,
+    DriftAnalysis,
+    EpisodeEntry,
+    GaSummary,
+    HealthReport,
+    KpiComparison,
+    MaxDrift,
+    Provenance,
+    ReleaseBlock,
+    Window,
+)
 from tars_ci.spec.model import SEVERITIES, Kpi, Spec
 from tars_ci.timeline import DayWindow, iso
 
 
-def release_block(spec: Spec) -> dict[str, Any]:
-    """Which release a document belongs to."""
-    return {"name": spec.release.name, "slug": spec.release.release_slug,
-            "ga_time": iso(spec.release.ga_time), "days": spec.release.days}
+def release_block(spec: Spec) -> ReleaseBlock:
+    """Which release a file belongs to."""
+    r = spec.release
+    return ReleaseBlock(r.name, r.release_slug, iso(r.ga_time), r.days)
 
 
-def _window(window: DayWindow) -> dict[str, str]:
-    return {"start": iso(window.start), "end": iso(window.end)}
+def window_block(window: DayWindow) -> Window:
+    """A day window in UTC ISO 8601."""
+    return Window(iso(window.start), iso(window.end))
 
 
-def _kpi_meta(kpi: Kpi) -> dict[str, Any]:
-    return {"title": kpi.display, "unit": kpi.unit, "better": kpi.better,
-            "critical": kpi.critical}
+# --------------------------------------------------------------------------- provenance
 
 
-def coverage_block(measurements: Mapping[str, Measurement]) -> dict[str, Any]:
+def _plain(value: Any) -> Any:
+    """Spec values as canonical JSON data (durations in seconds, times as ISO text)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, (datetime, time)):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def _digest(data: Any) -> str:
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def effective_thresholds(spec: Spec) -> dict[str, Any]:
+    """The settings that judge a day: drift, health and rollback thresholds and priorities
+    (anomaly settings are recorded in the anomaly events file)."""
+    th = spec.thresholds
+    return {"drift": _plain(th.drift), "health": _plain(th.health),
+            "rollback": _plain(th.rollback), "priorities": _plain(spec.priorities)}
+
+
+def provenance(spec: Spec, baseline_file: str = "") -> Provenance:
+    """Which spec judged a file: digests of its judging sections and the thresholds."""
+    thresholds = effective_thresholds(spec)
+    judging = {"kpis": _plain(spec.kpis), "slos": _plain(spec.slos),
+               "thresholds": _plain(spec.thresholds), "priorities": _plain(spec.priorities)}
+    return Provenance(_digest(judging), _digest(thresholds), thresholds, baseline_file)
+
+
+# --------------------------------------------------------------------------- days
+
+
+def coverage_block(measurements: Mapping[str, Measurement]) -> Coverage:
     """How much of the day's data arrived."""
     values = list(measurements.values())
-    with_data = [m for m in values if m.status == "ok"]
-    return {
-        "kpis_total": len(values),
-        "kpis_with_data": len(with_data),
-        "kpis_no_data": sorted(m.kpi for m in values if m.status == "no_data"),
-        "kpis_error": sorted(m.kpi for m in values if m.status == "error"),
-        "mean_coverage": (sum(m.coverage for m in values) / len(values)) if values else 0.0,
-    }
+    return Coverage(
+        kpis_total=len(values),
+        kpis_with_data=sum(1 for m in values if m.status == "ok"),
+        kpis_no_data=tuple(sorted(m.kpi for m in values if m.status == "no_data")),
+        kpis_error=tuple(sorted(m.kpi for m in values if m.status == "error")),
+        mean_coverage=(sum(m.coverage for m in values) / len(values)) if values else 0.0,
+    )
 
 
-def ga_document(spec: Spec, window: DayWindow, measurements: Mapping[str, Measurement],
-                slo: Mapping[str, SloDay]) -> dict[str, Any]:
+def baseline_entry(kpi: Kpi, m: Measurement, late_since: str | None = None) -> BaselineEntry:
+    """One KPI of the GA summary."""
+    return BaselineEntry(*m, title=kpi.display, unit=kpi.unit, better=kpi.better,
+                         critical=kpi.critical, late_since=late_since)
+
+
+def ga_summary(spec: Spec, window: DayWindow, measurements: Mapping[str, Measurement],
+               slo: Mapping[str, SloDay]) -> GaSummary:
     """``ga_kpis/ga_kpi_summary.json``: the day-0 baseline."""
-    return {
-        "release": release_block(spec),
-        "day": 0,
-        "window": _window(window),
-        "kpis": {k.name: {**measurements[k.name]._asdict(), **_kpi_meta(k)} for k in spec.kpis},
-        "slo": {name: day._asdict() for name, day in slo.items()},
-        "data_coverage": coverage_block(measurements),
-    }
+    return GaSummary(
+        release=release_block(spec), day=0, window=window_block(window),
+        kpis={k.name: baseline_entry(k, measurements[k.name]) for k in spec.kpis},
+        slo=dict(slo), data_coverage=coverage_block(measurements),
+        provenance=provenance(spec))
 
 
-def drift_analysis(spec: Spec, comparisons: Mapping[str, Comparison]) -> dict[str, Any]:
+def kpi_comparison(kpi: Kpi, c: Comparison) -> KpiComparison:
+    """``metrics_comparison.<kpi>``."""
+    return KpiComparison(*c, title=kpi.display, unit=kpi.unit, better=kpi.better,
+                         critical=kpi.critical)
+
+
+def drift_analysis(spec: Spec, comparisons: Mapping[str, Comparison]) -> DriftAnalysis:
     """Summary of the day's drift: worst metric, counts by severity, notable metrics."""
     judged = [c for c in comparisons.values() if c.bad_drift_percent is not None]
     worst = max(judged, key=lambda c: (c.bad_drift_percent or 0.0, c.kpi), default=None)
-    by_severity = {s: sorted(c.kpi for c in comparisons.values() if c.severity == s)
-                   for s in SEVERITIES}
-    return {
-        "max_bad_drift": None if worst is None else {
-            "kpi": worst.kpi, "bad_drift_percent": worst.bad_drift_percent,
-            "drift_percent": worst.drift_percent, "severity": worst.severity},
-        "by_severity": by_severity,
-        "notable": [c.kpi for c in comparisons.values() if c.severity is not None],
-        "no_data": sorted(c.kpi for c in comparisons.values() if c.status in ("no_data", "error")),
-        "thresholds_percent": {name: getattr(spec.thresholds.drift, name)
-                               for name in ("notable", "medium", "high", "critical")},
-    }
+    return DriftAnalysis(
+        max_bad_drift=None if worst is None else MaxDrift(
+            worst.kpi, worst.bad_drift_percent, worst.drift_percent, worst.severity),
+        by_severity={s: tuple(sorted(c.kpi for c in comparisons.values() if c.severity == s))
+                     for s in SEVERITIES},
+        notable=tuple(c.kpi for c in comparisons.values() if c.severity is not None),
+        no_data=tuple(sorted(c.kpi for c in comparisons.values()
+                             if c.status in ("no_data", "error"))),
+        thresholds_percent={name: getattr(spec.thresholds.drift, name)
+                            for name in ("notable", "medium", "high", "critical")},
+    )
 
 
-def day_document(spec: Spec, window: DayWindow, measurements: Mapping[str, Measurement],
-                 comparisons: Mapping[str, Comparison], findings: Sequence[Finding],
-                 rollback: Rollback, health: Any, anomaly_episodes: int,
-                 slo: Mapping[str, SloDay]) -> dict[str, Any]:
+def day_summary(spec: Spec, window: DayWindow, measurements: Mapping[str, Measurement],
+                comparisons: Mapping[str, Comparison], findings: Sequence[Finding],
+                rollback: Rollback, health: Health, anomaly_episodes: int,
+                slo: Mapping[str, SloDay], baseline_file: str) -> DaySummary:
     """``stability/day_NN_summary.json``."""
-    return {
-        "release": release_block(spec),
-        "day": window.day,
-        "window": _window(window),
-        "metrics_comparison": {k.name: {**comparisons[k.name]._asdict(), **_kpi_meta(k)}
-                               for k in spec.kpis},
-        "drift_analysis": drift_analysis(spec, comparisons),
-        "findings": [f._asdict() for f in findings],
-        "rollback_recommendation": rollback._asdict(),
-        "health_score": health.score,
-        "health_band": health.band,
-        "anomaly_episodes": anomaly_episodes,
-        "slo": {name: day._asdict() for name, day in slo.items()},
-        "data_coverage": coverage_block(measurements),
-    }
+    return DaySummary(
+        release=release_block(spec), day=window.day, window=window_block(window),
+        metrics_comparison={k.name: kpi_comparison(k, comparisons[k.name]) for k in spec.kpis},
+        drift_analysis=drift_analysis(spec, comparisons), findings=tuple(findings),
+        rollback_recommendation=rollback, health_score=health.score,
+        health_band=health.band, anomaly_episodes=anomaly_episodes, slo=dict(slo),
+        data_coverage=coverage_block(measurements),
+        provenance=provenance(spec, baseline_file))
 
 
-def health_document(spec: Spec, window: DayWindow, health: Any, findings: Sequence[Finding],
-                    mitigation: Sequence[Any], rollback: Rollback) -> dict[str, Any]:
+def health_report(spec: Spec, window: DayWindow, health: Health, findings: Sequence[Finding],
+                  mitigation: Sequence[MitigationStep], rollback: Rollback,
+                  baseline_file: str) -> HealthReport:
     """``health/day_NN_HEALTH.json``."""
-    body = health._asdict()
-    body.pop("day", None)
-    body["breakdown"] = body.pop("contributions")  # the runbook's name
-    return {
-        "release": release_block(spec),
-        "day": window.day,
-        "window": _window(window),
-        **body,
-        "health_score": health.score,
-        "findings": [f.id for f in findings],
-        "mitigation_plan": [step._asdict() for step in mitigation],
-        "rollback_recommendation": rollback._asdict(),
-    }
+    return HealthReport(
+        release=release_block(spec), day=window.day, window=window_block(window),
+        score=health.score, band=health.band, breakdown=health.contributions,
+        anomaly_episodes=health.anomaly_episodes,
+        anomaly_points_lost=health.anomaly_points_lost, degradations=health.degradations,
+        health_score=health.score, findings=tuple(f.id for f in findings),
+        mitigation_plan=tuple(mitigation), rollback_recommendation=rollback,
+        provenance=provenance(spec, baseline_file))
 
 
-def episode_block(spec: Spec, episode: Episode, ga_time: datetime) -> dict[str, Any]:
+# --------------------------------------------------------------------------- anomalies
+
+
+def episode_entry(spec: Spec, episode: Episode, ga_time: datetime) -> EpisodeEntry:
     """One anomaly episode with ISO times, its program day and whether it is in the bad
     direction of its KPI."""
-    body = episode._asdict()
-    for key in ("start", "end", "peak_time"):
-        body[key] = iso(body[key])
     day = int((episode.start - ga_time.timestamp()) // 86400)
     better = next((k.better for k in spec.kpis if k.name == episode.kpi), None)
     bad = (better == "lower" and episode.direction == "up") or (
         better == "higher" and episode.direction == "down")
-    return {**body, "day": day, "bad_direction": bad}
+    return EpisodeEntry(kpi=episode.kpi, start=iso(episode.start), end=iso(episode.end),
+                        peak_time=iso(episode.peak_time), peak_value=episode.peak_value,
+                        peak_z=episode.peak_z, peak_score=episode.peak_score,
+                        points=episode.points, direction=episode.direction,
+                        expected=episode.expected, day=day, bad_direction=bad)
 
 
-def anomalies_document(spec: Spec, through_day: int,
-                       episodes: Sequence[Episode]) -> dict[str, Any]:
+def anomaly_events(spec: Spec, through_day: int,
+                   entries: Sequence[EpisodeEntry]) -> AnomalyEvents:
     """``anomalies/anomaly_events.json``: every episode from GA through ``through_day``."""
-    ga = spec.release.ga_time
-    blocks = sorted((episode_block(spec, e, ga) for e in episodes),
-                    key=lambda b: (b["start"], b["kpi"]))
+    ordered = tuple(sorted(entries, key=lambda e: (e.start, e.kpi)))
     counts: dict[str, int] = {}
-    for b in blocks:
-        counts[b["kpi"]] = counts.get(b["kpi"], 0) + 1
+    for e in ordered:
+        counts[e.kpi] = counts.get(e.kpi, 0) + 1
     settings = spec.thresholds.anomaly
-    return {
-        "release": release_block(spec),
-        "through_day": through_day,
-        "method": "EWMA + z-score (tars_ci.analysis.anomaly)",
-        "settings": {name: getattr(settings, name)
-                     for name in settings.__dataclass_fields__},
-        "episodes": blocks,
-        "count_by_kpi": dict(sorted(counts.items())),
-        "total": len(blocks),
-    }
+    return AnomalyEvents(
+        release=release_block(spec), through_day=through_day,
+        method="EWMA + z-score (tars_ci.analysis.anomaly)",
+        settings=_plain(settings), episodes=ordered,
+        count_by_kpi=dict(sorted(counts.items())), total=len(ordered),
+        provenance=provenance(spec))

@@ -16,13 +16,14 @@ class ReleasePaths(NamedTuple):
     """The files of one release under ``reports/<release-slug>/``."""
 
     root: Path
+    days: int = 7  # the program's length names the retrospective (GA_7DAY_…)
 
     @classmethod
-    def under(cls, reports_dir: Path, slug: str) -> ReleasePaths:
+    def under(cls, reports_dir: Path, slug: str, days: int = 7) -> ReleasePaths:
         """Paths for ``slug`` under ``reports_dir``; refuses a slug that escapes it."""
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,79}", slug):
             raise ReportError(f"release slug {slug!r} is not a safe directory name")
-        return cls(reports_dir / slug)
+        return cls(reports_dir / slug, days)
 
     def check_real_directories(self) -> None:
         """ReportError when the reports directory, the release directory or one of its
@@ -53,18 +54,18 @@ class ReleasePaths(NamedTuple):
 
     @property
     def regression(self) -> Path:
-        """Day-7 regression analysis."""
+        """Day-N regression analysis."""
         return self.root / "regression" / "regression_summary.json"
 
     @property
     def retro_md(self) -> Path:
-        """Retrospective, Markdown."""
-        return self.root / "output" / "GA_7DAY_RETROSPECTIVE.md"
+        """Retrospective, Markdown (``GA_7DAY_RETROSPECTIVE.md`` for a 7-day program)."""
+        return self.root / "output" / f"GA_{self.days}DAY_RETROSPECTIVE.md"
 
     @property
     def retro_json(self) -> Path:
         """Retrospective, JSON."""
-        return self.root / "output" / "GA_7DAY_RETROSPECTIVE.json"
+        return self.root / "output" / f"GA_{self.days}DAY_RETROSPECTIVE.json"
 
     def recorded_days(self) -> set[int]:
         """Days whose reports are complete: day 0 has its baseline, day N its summary+health."""

@@ -8,6 +8,7 @@ model, and the Markdown is the same model rendered by ``templates/retrospective.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from itertools import pairwise
 from typing import Any
 
 import jinja2
@@ -18,26 +19,35 @@ from tars_ci.analysis.priority import Finding
 from tars_ci.analysis.regression import regression_report, unexpected_drifts
 from tars_ci.analysis.slo import SloReport, slo_report
 from tars_ci.reports import charts, markdown
+from tars_ci.reports.codec import Location, encode
 from tars_ci.reports.documents import release_block
-from tars_ci.reports.history import History
+from tars_ci.reports.jsonio import normalise
+from tars_ci.reports.records import (
+    SCHEMA_VERSION,
+    DaySummary,
+    EpisodeEntry,
+    RegressionSummary,
+    Retrospective,
+)
+from tars_ci.reports.store import History
 from tars_ci.spec.model import PRIORITIES, SEVERITIES, Spec
 
 _SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 
 
-def build(spec: Spec, history: History,
-          anomalies: Sequence[Mapping[str, Any]]) -> tuple[dict[str, Any], dict[str, Any], str]:
-    """(regression document, retrospective document, retrospective Markdown)."""
+def build(spec: Spec, history: History) -> tuple[RegressionSummary, Retrospective, str]:
+    """(regression analysis, retrospective, retrospective Markdown) of the recorded days."""
     n = spec.release.days
-    days = [history.days[d] for d in sorted(history.days) if 1 <= d <= n]
+    days = [history.days[d].summary for d in sorted(history.days) if 1 <= d <= n]
+    anomalies = history.anomalies.episodes if history.anomalies is not None else ()
     titles = {k.name: k.display for k in spec.kpis}
-    baseline = {k: (m.value if m.status == "ok" else None)
-                for k, m in (history.ga.measurements.items() if history.ga else [])}
-    values = {k.name: {d.day: d.comparisons[k.name].value for d in days
-                       if k.name in d.comparisons} for k in spec.kpis}
+    baseline = {k: (e.value if e.status == "ok" else None)
+                for k, e in (history.ga.kpis.items() if history.ga else [])}
+    values = {k.name: {d.day: d.metrics_comparison[k.name].value for d in days
+                       if k.name in d.metrics_comparison} for k in spec.kpis}
 
     regression = regression_report(spec.kpis, baseline, values, spec.thresholds.drift, n)
-    regression_doc = {"release": release_block(spec), **regression._asdict()}
+    regression_doc = RegressionSummary(release_block(spec), *regression)
     drifts = unexpected_drifts(regression, spec.kpis, spec.thresholds.drift)
 
     rates = {k: {0: baseline.get(k), **v} for k, v in values.items()}
@@ -47,7 +57,7 @@ def build(spec: Spec, history: History,
 
     worst = _worst_findings(days)
     steps = mitigation_plan(tuple(worst.values()), spec)
-    final = days[-1].rollback if days else None
+    final = days[-1].rollback_recommendation if days else None
     model: dict[str, Any] = {
         "release": release_block(spec),
         "health_by_day": [_day_row(d) for d in days],
@@ -68,12 +78,15 @@ def build(spec: Spec, history: History,
         "recommendations": _recommendations(steps, drifts, final, titles),
         "action_items": _action_items(worst, steps),
         "coverage": _coverage(spec, days),
+        "provenance": _provenance(spec, history, days),
     }
     model["charts"] = {"health": charts.line_chart(
         "Health score by day", [(f"D{d['day']}", d["score"]) for d in model["health_by_day"]],
         "score", (0, 100)), "trends": _trend_charts(spec, model, baseline, values)}
     model["executive_summary"] = _executive_summary(spec, model, worst, cost, slos)
-    return regression_doc, model, render(model)
+    retro = Retrospective.from_json(normalise(encode(model)), Location("retrospective"),
+                                    SCHEMA_VERSION)
+    return regression_doc, retro, render(model)
 
 
 # --------------------------------------------------------------------------- sections
@@ -96,7 +109,7 @@ def _worst_findings(days: Sequence[Any]) -> dict[str, Finding]:
 def _day_row(d: Any) -> dict[str, Any]:
     counts = {p: sum(1 for f in d.findings if f.priority == p) for p in PRIORITIES}
     return {"day": d.day, "score": d.health_score, "band": d.health_band,
-            "decision": d.rollback.decision, "findings": counts,
+            "decision": d.rollback_recommendation.decision, "findings": counts,
             "anomaly_episodes": d.anomaly_episodes}
 
 
@@ -112,7 +125,7 @@ def _went_well(spec: Spec, days: Sequence[Any], slos: Sequence[SloReport],
                         "achievement_percent": (s.sli_percent or 0.0) / s.objective * 100})
     degraded = {f.kpi for f in worst.values()}
     for k in spec.kpis:
-        comps = [d.comparisons[k.name] for d in days if k.name in d.comparisons]
+        comps = [d.metrics_comparison[k.name] for d in days if k.name in d.metrics_comparison]
         if k.name in degraded or not comps or any(c.value is None for c in comps):
             continue
         drifts = [abs(c.drift_percent) for c in comps if c.drift_percent is not None]
@@ -125,7 +138,7 @@ def _went_well(spec: Spec, days: Sequence[Any], slos: Sequence[SloReport],
             within = ok / len(comps) * 100
             detail += f"; {ok} of {len(comps)} days within its {k.limit:g} {k.unit} limit"
         out.append({"title": k.display, "detail": detail, "achievement_percent": within})
-    if days and all(d.rollback.decision == "monitor" for d in days):
+    if days and all(d.rollback_recommendation.decision == "monitor" for d in days):
         out.append({"title": "No rollback needed", "detail": f"no rollback rule fired on any "
                                                               f"of the {len(days)} days",
                     "achievement_percent": None})
@@ -162,15 +175,13 @@ def _trend_row(t: Any, titles: Mapping[str, str], baseline: Mapping[str, float |
             "worst_drift": t.worst_bad_drift_percent}
 
 
-def _anomalies(episodes: Sequence[Mapping[str, Any]],
+def _anomalies(episodes: Sequence[EpisodeEntry],
                titles: Mapping[str, str]) -> dict[str, Any]:
-    ranked = sorted(episodes, key=lambda e: (-abs(float(e.get("peak_z") or 0.0)),
-                                             str(e.get("start")), str(e.get("kpi"))))
-    top = [{"title": titles.get(str(e.get("kpi")), str(e.get("kpi"))), "day": e.get("day"),
-            "start": e.get("start"), "end": e.get("end"), "peak_z": e.get("peak_z"),
-            "direction": e.get("direction"), "kpi": e.get("kpi")} for e in ranked[:10]]
+    ranked = sorted(episodes, key=lambda e: (-abs(e.peak_z), e.start, e.kpi))
+    top = [{"title": titles.get(e.kpi, e.kpi), "day": e.day, "start": e.start, "end": e.end,
+            "peak_z": e.peak_z, "direction": e.direction, "kpi": e.kpi} for e in ranked[:10]]
     return {"total": len(episodes), "top": top,
-            "bad_direction": sum(1 for e in episodes if e.get("bad_direction"))}
+            "bad_direction": sum(1 for e in episodes if e.bad_direction)}
 
 
 def _recommendations(steps: Sequence[Any], drifts: Sequence[Any], final: Any,
@@ -209,9 +220,9 @@ def _action_items(worst: Mapping[str, Finding], steps: Sequence[Any]) -> dict[st
 
 
 def _coverage(spec: Spec, days: Sequence[Any]) -> dict[str, Any]:
-    gaps = sorted((d.day, k) for d in days for k, c in d.comparisons.items()
+    gaps = sorted((d.day, k) for d in days for k, c in d.metrics_comparison.items()
                   if c.status in ("no_data", "error"))
-    cover = [c.coverage for d in days for c in d.comparisons.values()]
+    cover = [c.coverage for d in days for c in d.metrics_comparison.values()]
     mean = sum(cover) / len(cover) * 100 if cover else 0.0
     if not gaps:
         summary = (f"All {len(spec.kpis)} KPIs had data on all {len(days)} days "
@@ -222,6 +233,66 @@ def _coverage(spec: Spec, days: Sequence[Any]) -> dict[str, Any]:
                    f"never as a pass (mean sample coverage {mean:.1f}%).")
     return {"summary": summary, "gaps": [{"day": d, "kpi": k} for d, k in gaps],
             "mean_coverage_percent": mean}
+
+
+def _provenance(spec: Spec, history: History, days: Sequence[DaySummary]) -> dict[str, Any]:
+    """What changed in the spec while the program ran: thresholds (which days used which),
+    KPIs added after day 0 (late baselines) and KPIs removed."""
+    notes: list[str] = []
+    groups: list[tuple[str, list[int], Any]] = []
+    for d in days:
+        if d.provenance is None:
+            continue
+        digest = d.provenance.thresholds_digest
+        if groups and groups[-1][0] == digest:
+            groups[-1][1].append(d.day)
+        else:
+            groups.append((digest, [d.day], d.provenance.thresholds))
+    for (_, before, old), (_, after, new) in pairwise(groups):
+        changed = _changed_settings(old, new)
+        what = "; ".join(changed[:6]) + (" …" if len(changed) > 6 else "")
+        notes.append(f"Thresholds changed from day {after[0]} ({what or 'other settings'}): "
+                     f"days {_span(before)} were judged with the old values, days "
+                     f"{_span(after)} with the new.")
+    spec_kpis = {k.name for k in spec.kpis}
+    recorded_kpis: dict[str, list[int]] = {}
+    if history.ga is not None:
+        for name, entry in history.ga.kpis.items():
+            if entry.late_since is None:
+                recorded_kpis.setdefault(name, []).append(0)
+            elif name in spec_kpis:
+                got = ("taken from day 0's data" if entry.value is not None else
+                       "unavailable (day 0 had left the source), so it was judged "
+                       "no_baseline")
+                notes.append(f"{name} was added to the spec after day 0; its baseline was "
+                             f"{got} at {entry.late_since}.")
+    for d in days:
+        for name in d.metrics_comparison:
+            recorded_kpis.setdefault(name, []).append(d.day)
+    for name in sorted(set(recorded_kpis) - spec_kpis):
+        notes.append(f"{name} was removed from the spec; it is recorded on days "
+                     f"{_span(sorted(set(recorded_kpis[name])))} and left out of this "
+                     f"retrospective.")
+    return {"notes": notes, "threshold_groups": [
+        {"days": list(group), "thresholds_digest": digest} for digest, group, _ in groups]}
+
+
+def _changed_settings(old: Any, new: Any, path: str = "") -> list[str]:
+    """``drift.notable 10 → 15`` for each setting that differs."""
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        out: list[str] = []
+        for key in sorted(set(old) | set(new)):
+            out += _changed_settings(old.get(key), new.get(key), f"{path}.{key}" if path
+                                     else str(key))
+        return out
+    return [] if old == new else [f"{path} {old} → {new}"]
+
+
+def _span(days: Sequence[int]) -> str:
+    """``1–4`` for consecutive days, else ``1, 3, 5``."""
+    if len(days) > 1 and list(days) == list(range(days[0], days[-1] + 1)):
+        return f"{days[0]}–{days[-1]}"
+    return ", ".join(map(str, days))
 
 
 def _burn_chart(s: SloReport) -> str:

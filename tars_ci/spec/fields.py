@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import unicodedata
 from typing import Any, Literal
 
 Severity = Literal["low", "medium", "high", "critical"]
@@ -30,6 +32,16 @@ class Secret(str):
 
 
 def slugify(name: str) -> str:
-    """Path-safe slug of a release name: lowercase letters, digits and single dashes."""
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    """Path-safe slug of a release name: lowercase ASCII letters, digits and single dashes.
+
+    Accents are folded (``café`` → ``cafe``); a name with any non-ASCII character also gets
+    the first 8 hex digits of its SHA-256, so names that fold alike or not at all (``支付服务``,
+    ``订单服务``) never share a folder: ``release-1f0b…``. ASCII names keep their plain slug.
+    """
+    folded = "".join(ch if ch.isascii() else unicodedata.normalize("NFKD", ch).encode(
+        "ascii", "ignore").decode("ascii") or " " for ch in name)
+    slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+    if not name.isascii():
+        digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:8]
+        return f"{slug[:71].rstrip('-') or 'release'}-{digest}"
     return slug[:80].rstrip("-") or "release"

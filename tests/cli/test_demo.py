@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tars_ci.cli import main
+from tars_ci.reports.records import SCHEMA_VERSION
 
 RELEASE = "checkout-api-v2-4-0"
 EXPECTED_FILES = {
@@ -50,7 +51,7 @@ def test_every_json_is_canonical_and_versioned(demo: Path):
         if name.endswith(".json"):
             text = data.decode()
             doc = json.loads(text)
-            assert doc["schema_version"] == 1, name
+            assert doc["schema_version"] == SCHEMA_VERSION, name
             assert text == json.dumps(doc, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -12,14 +12,16 @@ from typing import Any
 
 import pytest
 
+from tars_ci.analysis.priority import Finding
 from tars_ci.github.client import GitHubClient, Pacing, RetryPolicy
 from tars_ci.github.lock import LockSettings
 from tars_ci.github.publish import PublishOptions, PublishResult, publish
-from tars_ci.reports.jsonio import write_json, write_text
 from tars_ci.spec.loader import parse_spec
 from tars_ci.spec.model import Spec
 from tests.github_emulator import GitHubEmulator
+from tests.harness import records
 from tests.harness.git import seed_remote
+from tests.harness.records import finding
 
 REPO = "acme/shop"
 TOKEN = "ghp_testtoken000000000000000000000000001"
@@ -135,60 +137,20 @@ def run_publish(spec: Spec, make_client: Callable[..., GitHubClient]
 
 # --------------------------------------------------------------------------- report trees
 
-def finding(kpi: str, day: int, priority: str, *, kind: str = "degradation",
-            value: float | None = 1.0, baseline: float = 0.5, drift: float | None = 100.0,
-            severity: str = "high", title: str = "", fid: str = "") -> dict[str, Any]:
-    """One finding as the day summary records it."""
-    return {"id": fid or f"{kpi}:{kind}", "day": day, "kpi": kpi, "kind": kind,
-            "severity": severity, "priority": priority, "value": value, "baseline": baseline,
-            "drift_percent": drift, "title": title or f"{kpi} {kind}",
-            "detail": f"{kpi} moved from {baseline} to {value}"}
-
-
 def write_ga(root: Path) -> None:
     """``ga_kpis/ga_kpi_summary.json``."""
-    rel = {"name": "checkout-api v2.4.0", "slug": SLUG, "ga_time": "2026-11-02T00:00:00Z"}
-    write_json(root / "reports" / SLUG / "ga_kpis" / "ga_kpi_summary.json", {
-        "release": rel, "day": 0,
-        "window": {"start": "2026-11-02T00:00:00Z", "end": "2026-11-03T00:00:00Z"},
-        "kpis": {"error_rate": {"value": 0.5, "status": "ok", "coverage": 1.0,
-                                "unit": "percent", "reason": ""}}})
+    records.write_ga(root / "reports")
 
 
-def write_day(root: Path, day: int, findings: Sequence[dict[str, Any]],
-              health: float = 80.0) -> Path:
+def write_day(root: Path, day: int, findings: Sequence[Finding], health: float = 80.0) -> Path:
     """``stability/day_NN_summary.json`` and ``health/day_NN_HEALTH.json`` of one day."""
-    base = root / "reports" / SLUG
-    rel = {"name": "checkout-api v2.4.0", "slug": SLUG, "ga_time": "2026-11-02T00:00:00Z"}
-    window = {"start": (GA + timedelta(days=day)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-              "end": (GA + timedelta(days=day + 1)).strftime("%Y-%m-%dT%H:%M:%SZ")}
-    comparison = {k: {"value": 1.0, "baseline": 0.5, "drift_percent": 100.0, "status": "fail",
-                      "severity": "high", "unit": u, "coverage": 1.0, "reason": ""}
-                  for k, u in (("error_rate", "percent"), ("p99_latency_ms", "ms"),
-                               ("cpu_percent", "percent"))}
-    path = base / "stability" / f"day_{day:02d}_summary.json"
-    write_json(path, {
-        "release": rel, "day": day, "window": window, "metrics_comparison": comparison,
-        "drift_analysis": {}, "findings": list(findings),
-        "rollback_recommendation": {"decision": "monitor", "reasons": [], "rules": []},
-        "health_score": health, "data_coverage": {}})
-    write_json(base / "health" / f"day_{day:02d}_HEALTH.json", {
-        "health_score": health, "band": "good", "breakdown": {}, "degradations": [],
-        "mitigation_plan": []})
-    return path
+    return records.write_day(root / "reports", day, findings, health)
 
 
 def write_retro(root: Path, summary: str = "**checkout-api v2.4.0** completed its program.",
                 items: dict[str, list[dict[str, Any]]] | None = None) -> None:
     """``output/GA_7DAY_RETROSPECTIVE.md`` and ``.json``."""
-    base = root / "reports" / SLUG / "output"
-    items = items if items is not None else {
-        "P0": [], "P1": [{"id": "error_rate:degradation", "title": "Error rate degradation",
-                          "kpi": "error_rate", "day": 3, "detail": "fix retries"}],
-        "P2": [], "P3": []}
-    write_text(base / "GA_7DAY_RETROSPECTIVE.md", f"# Retrospective\n\n{summary}\n")
-    write_json(base / "GA_7DAY_RETROSPECTIVE.json",
-               {"executive_summary": summary, "action_items": items})
+    records.write_retro(root / "reports", summary, items)
 
 
 # The 8-day scenario: what each day's summary reports.
@@ -197,7 +159,7 @@ def write_retro(root: Path, summary: str = "**checkout-api v2.4.0** completed it
 #   error_rate: P1 days 3-7 → open throughout
 #   slo:availability:burn: P0 days 6-7 → open
 #   error_rate no_data on day 2: P2 → never an issue
-SCENARIO: dict[int, list[dict[str, Any]]] = {
+SCENARIO: dict[int, list[Finding]] = {
     1: [finding("cpu_percent", 1, "P1", value=80, baseline=40)],
     2: [finding("p99_latency_ms", 2, "P1", value=310, baseline=200, drift=55.0),
         finding("error_rate", 2, "P2", kind="no_data", value=None, drift=None,

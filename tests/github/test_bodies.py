@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from tars_ci.github import bodies, markers
 from tars_ci.github.bodies import Links
-from tars_ci.github.inputs import ActionItem, ReportedFinding, Retro
 from tars_ci.github.lifecycle import Episode
 from tars_ci.github.markdown import BODY_LIMIT, block, code, fit, title
+from tars_ci.github.view import ActionItem, ReportedFinding, Retro
 from tars_ci.reports.markdown import ZWSP
 
 LINKS = Links("https://github.com/acme/shop", "0123abc")
@@ -141,7 +141,8 @@ def test_retro_body_keeps_ticks_and_escapes() -> None:
 
 
 def test_huge_retro_body_is_bounded() -> None:
-    retro = Retro("a.md", "a.json", "word " * 20000,
+    retro = Retro("reports/rel/output/GA_7DAY_RETROSPECTIVE.md",
+                  "reports/rel/output/GA_7DAY_RETROSPECTIVE.json", "word " * 20000,
                   tuple(ActionItem("P1", f"i{n}", f"item {n}", "k", 1, "d" * 300)
                         for n in range(200)))
     body = bodies.retro_body("rel", "api", retro, LINKS)

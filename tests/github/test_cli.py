@@ -14,7 +14,7 @@ import pytest
 from tars_ci.cli import main
 from tars_ci.github.publish import PublishResult
 from tars_ci.spec.model import Spec
-from tests.github.conftest import REPO, TOKEN, write_scenario_day
+from tests.github.conftest import REPO, TOKEN, finding, write_day, write_scenario_day
 from tests.github_emulator import GitHubEmulator, faults
 from tests.harness.git import git
 
@@ -150,9 +150,7 @@ def test_canary_token_never_leaks(emulator: GitHubEmulator, remote: Path,
     # … and a failure whose message echoes the token is masked too
     emulator.add_fault(faults.Fault("GET", r"/labels$", 400,
                                     body={"message": f"token {CANARY} is odd"}))
-    write_scenario_day(work, 7)
-    (work / "reports" / "checkout-api-v2-4-0" / "stability" / "day_07_summary.json").write_text(
-        "{\"day\": 7, \"findings\": [{\"id\": \"x:degradation\", \"priority\": \"P0\"}]}\n")
+    write_day(work, 7, [finding("x", 7, "P0", severity="critical")])  # a new issue to label
     bad = _cli(work, emulator.url, CANARY, "--verbose")
     out2, err2 = bad.communicate(timeout=120)
     assert bad.returncode == 5

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from tars_ci.github.inputs import DayReport, ReleaseReports, ReportedFinding
 from tars_ci.github.lifecycle import IssueView, Op, decide, episodes, tracked_findings
 from tars_ci.github.markers import Event
+from tars_ci.github.view import DayReport, ReleaseReports, ReportedFinding
 
 P = ("P0", "P1")
 

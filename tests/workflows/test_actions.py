@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tars_ci.analysis.kpis import format_value
+from tars_ci.analysis.priority import Finding
+from tars_ci.analysis.rollback import Rollback
 from tars_ci.errors import ReportError
 from tars_ci.reports.actions import (
     ActionsReport,
@@ -20,42 +21,33 @@ from tars_ci.reports.actions import (
     escape_property,
     format_outputs,
 )
-from tars_ci.reports.jsonio import write_json, write_text
+from tars_ci.reports.jsonio import write_text
 from tars_ci.reports.markdown import escape
-from tars_ci.reports.paths import ReleasePaths
+from tars_ci.reports.store import HistoryStore
 from tars_ci.spec import load_spec
 from tars_ci.spec.model import Spec
+from tests.harness import records
 from tests.workflows.conftest import EXAMPLE_SPEC
 
 SLUG = "checkout-api-v2-4-0"
-RELEASE = {"name": "checkout-api v2.4.0", "slug": SLUG, "ga_time": "2026-11-02T00:00:00Z"}
-MONITOR = {"decision": "monitor", "reasons": ["No rollback rule fired."], "rules": []}
+MONITOR = Rollback("monitor", ("No rollback rule fired.",), ())
 
 
 def finding(day: int, kpi: str, priority: str, severity: str, title: str,
             value: float | None = None, baseline: float | None = None,
-            drift: float | None = None, detail: str = "Detail.") -> dict[str, Any]:
-    return {"id": f"{kpi}:degradation", "day": day, "kpi": kpi, "kind": "degradation",
-            "severity": severity, "priority": priority, "value": value, "baseline": baseline,
-            "drift_percent": drift, "title": title, "detail": detail}
+            drift: float | None = None, detail: str = "Detail.") -> Finding:
+    return records.finding(kpi, day, priority, severity=severity, title=title, value=value,
+                           baseline=baseline, drift=drift, detail=detail)
 
 
-def record_day(paths: ReleasePaths, day: int, score: float, band: str,
-               findings: list[dict[str, Any]], rollback: dict[str, Any] = MONITOR) -> None:
-    window = {"start": f"2026-11-{2 + day:02d}T00:00:00Z",
-              "end": f"2026-11-{3 + day:02d}T00:00:00Z"}
-    write_json(paths.health(day), {"release": RELEASE, "day": day, "window": window,
-                                   "health_score": score, "band": band})
-    write_json(paths.day_summary(day), {
-        "release": RELEASE, "day": day, "window": window, "metrics_comparison": {},
-        "findings": findings, "rollback_recommendation": rollback, "health_score": score,
-        "health_band": band, "anomaly_episodes": 0})
+def record_day(store: HistoryStore, day: int, score: float, band: str,
+               findings: list[Finding], rollback: Rollback = MONITOR) -> None:
+    summary = records.day_summary(day, findings, score, band, rollback, comparisons={})
+    store.write_day(summary, records.health_report(summary))
 
 
-def record_baseline(paths: ReleasePaths) -> None:
-    write_json(paths.ga_summary, {"release": RELEASE, "day": 0, "kpis": {},
-                                  "window": {"start": "2026-11-02T00:00:00Z",
-                                             "end": "2026-11-03T00:00:00Z"}})
+def record_baseline(store: HistoryStore) -> None:
+    store.write_ga(records.ga_summary({}))
 
 
 @pytest.fixture
@@ -64,9 +56,9 @@ def spec() -> Spec:
 
 
 @pytest.fixture
-def paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ReleasePaths:
+def paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> HistoryStore:
     monkeypatch.chdir(tmp_path)
-    return ReleasePaths.under(Path("reports"), SLUG)
+    return records.store(Path("reports"))
 
 
 DAY3_FINDINGS = [
@@ -80,12 +72,11 @@ DAY3_FINDINGS = [
     finding(3, "error_rate", "P1", "high", "Error rate | @oncall <b>x</b>, 3:1",
             value=2.4, baseline=0.05, drift=4700.0),
 ]
-ROLLBACK = {"decision": "immediate_rollback",
-            "reasons": ["Availability 98.7% < 99.0%", "Error rate 2.4% > 2%"],
-            "rules": ["immediate"]}
+ROLLBACK = Rollback("immediate_rollback",
+                    ("Availability 98.7% < 99.0%", "Error rate 2.4% > 2%"), ("p0_band",))
 
 
-def three_days(paths: ReleasePaths) -> None:
+def three_days(paths: HistoryStore) -> None:
     record_baseline(paths)
     record_day(paths, 1, 96.5, "excellent", [
         finding(1, "cpu_percent", "P3", "low", "CPU utilisation +10.5% vs GA baseline",
@@ -105,7 +96,7 @@ def ms(value: float) -> str:
     return format_value(value, "ms")
 
 
-def test_summary_of_a_catch_up_run(spec: Spec, paths: ReleasePaths) -> None:
+def test_summary_of_a_catch_up_run(spec: Spec, paths: HistoryStore) -> None:
     three_days(paths)
     report = build(spec, paths, [3, 2])
     assert report.summary == "\n".join([
@@ -127,19 +118,19 @@ def test_summary_of_a_catch_up_run(spec: Spec, paths: ReleasePaths) -> None:
         "",
         "| Priority | Finding | Severity | Value | Baseline | Drift |",
         "|---|---|---|---:|---:|---:|",
-        (f"| P0 | {escape(DAY3_FINDINGS[1]['title'])} | critical | {pct(98.7)} | "
+        (f"| P0 | {escape(DAY3_FINDINGS[1].title)} | critical | {pct(98.7)} | "
          f"{pct(99.95)} | -1.2% |"),
-        (f"| P1 | {escape(DAY3_FINDINGS[3]['title'])} | high | {pct(2.4)} | "
+        (f"| P1 | {escape(DAY3_FINDINGS[3].title)} | high | {pct(2.4)} | "
          f"{pct(0.05)} | +4700.0% |"),
-        (f"| P2 | {escape(DAY3_FINDINGS[0]['title'])} | medium | {ms(170.8)} | {ms(140.0)} "
+        (f"| P2 | {escape(DAY3_FINDINGS[0].title)} | medium | {ms(170.8)} | {ms(140.0)} "
          "| +22.0% |"),
-        (f"| P3 | {escape(DAY3_FINDINGS[2]['title'])} | low | {pct(55.5)} | {pct(50.0)} "
+        (f"| P3 | {escape(DAY3_FINDINGS[2].title)} | low | {pct(55.5)} | {pct(50.0)} "
          "| +11.0% |"),
         "",
         "### Rollback recommended on day 3",
         "",
-        f"- {escape(ROLLBACK['reasons'][0])}",
-        f"- {escape(ROLLBACK['reasons'][1])}",
+        f"- {escape(ROLLBACK.reasons[0])}",
+        f"- {escape(ROLLBACK.reasons[1])}",
         "",
     ])
     # The hostile title is inert: no raw HTML, no mention, its pipe does not split the row.
@@ -149,7 +140,7 @@ def test_summary_of_a_catch_up_run(spec: Spec, paths: ReleasePaths) -> None:
     assert len(re.findall(r"(?<!\\)\|", row)) == 7
 
 
-def test_annotations_of_the_newest_processed_day(spec: Spec, paths: ReleasePaths) -> None:
+def test_annotations_of_the_newest_processed_day(spec: Spec, paths: HistoryStore) -> None:
     three_days(paths)
     assert build(spec, paths, [2, 3]).annotations == (
         ("::error title=Day 3%3A immediate rollback recommended::"
@@ -169,7 +160,7 @@ def test_annotations_of_the_newest_processed_day(spec: Spec, paths: ReleasePaths
     assert build(spec, paths, []).annotations == ()
 
 
-def test_outputs(spec: Spec, paths: ReleasePaths) -> None:
+def test_outputs(spec: Spec, paths: HistoryStore) -> None:
     three_days(paths)
     assert dict(build(spec, paths, [2, 3]).outputs) == {
         "health_score": "38.0", "health_band": "poor", "rollback": "immediate_rollback",
@@ -177,10 +168,10 @@ def test_outputs(spec: Spec, paths: ReleasePaths) -> None:
         "program_complete": "false"}
 
 
-def test_annotations_are_capped_per_level(spec: Spec, paths: ReleasePaths) -> None:
+def test_annotations_are_capped_per_level(spec: Spec, paths: HistoryStore) -> None:
     record_baseline(paths)
     many = [finding(1, f"kpi_{i:02d}", "P1", "high", f"KPI {i} degraded") for i in range(12)]
-    record_day(paths, 1, 20.0, "poor", many, {**ROLLBACK, "decision": "rollback"})
+    record_day(paths, 1, 20.0, "poor", many, ROLLBACK._replace(decision="rollback"))
     lines = build(spec, paths, [1]).annotations
     assert [ln.split(" ", 1)[0] for ln in lines] == ["::error"] * 10 + ["::notice"]
     assert lines[0].startswith("::error title=Day 1%3A rollback recommended::")
@@ -189,14 +180,14 @@ def test_annotations_are_capped_per_level(spec: Spec, paths: ReleasePaths) -> No
 
 
 def test_a_catch_up_run_annotates_every_processed_day_once(spec: Spec,
-                                                           paths: ReleasePaths) -> None:
+                                                           paths: HistoryStore) -> None:
     """Day 1's P1 (which makes the run exit 1) is annotated although day 2 is newer; a
     finding seen on both days is annotated once, at its newest day."""
     record_baseline(paths)
     record_day(paths, 1, 70.0, "good", [
         finding(1, "p99_latency_ms", "P1", "high", "p99 +37%"),
         finding(1, "cpu_percent", "P2", "medium", "CPU +16%")],
-        {**ROLLBACK, "decision": "rollback", "reasons": ["day 1 reason"]})
+        ROLLBACK._replace(decision="rollback", reasons=("day 1 reason",)))
     record_day(paths, 2, 90.0, "excellent", [
         finding(2, "cpu_percent", "P2", "medium", "CPU +17%")])
     assert build(spec, paths, [1, 2]).annotations == (
@@ -207,11 +198,11 @@ def test_a_catch_up_run_annotates_every_processed_day_once(spec: Spec,
 
 
 def test_program_complete_run_reports_and_writes_nothing(spec: Spec,
-                                                         paths: ReleasePaths) -> None:
+                                                         paths: HistoryStore) -> None:
     record_baseline(paths)
     for day in range(1, 8):
         record_day(paths, day, 92.0, "excellent", [])
-    write_text(paths.retro_md, "# retro\n")
+    write_text(paths.paths.retro_md, "# retro\n")
     report = build(spec, paths, [], complete=True, dry_run=True)
     assert report.summary.splitlines()[2:5] == [
         "**Program complete**: days 0–7 are recorded; this run wrote nothing.",
@@ -229,7 +220,7 @@ def test_program_complete_run_reports_and_writes_nothing(spec: Spec,
     assert report.outputs["max_priority"] == ""
 
 
-def test_before_anything_is_recorded(spec: Spec, paths: ReleasePaths) -> None:
+def test_before_anything_is_recorded(spec: Spec, paths: HistoryStore) -> None:
     report = build(spec, paths, [])
     assert report.summary == (f"## tars-ci · {escape('checkout-api v2.4.0')}\n\n"
                               "Nothing due: every day that has closed is already recorded.\n\n"
@@ -239,7 +230,7 @@ def test_before_anything_is_recorded(spec: Spec, paths: ReleasePaths) -> None:
         "latest_day": "", "max_priority": "", "program_complete": "false"}
 
 
-def test_a_baseline_only_run(spec: Spec, paths: ReleasePaths) -> None:
+def test_a_baseline_only_run(spec: Spec, paths: HistoryStore) -> None:
     record_baseline(paths)
     report = build(spec, paths, [0])
     assert "| 0 | 2026-11-02 | baseline | | | | | | | this run |" in report.summary
@@ -248,9 +239,9 @@ def test_a_baseline_only_run(spec: Spec, paths: ReleasePaths) -> None:
     assert report.annotations == ()
 
 
-def test_a_corrupt_report_is_a_report_error(spec: Spec, paths: ReleasePaths) -> None:
+def test_a_corrupt_report_is_a_report_error(spec: Spec, paths: HistoryStore) -> None:
     three_days(paths)
-    paths.day_summary(2).write_text("{not json", "utf-8")
+    paths.paths.day_summary(2).write_text("{not json", "utf-8")
     with pytest.raises(ReportError, match="day_02_summary.json"):
         build(spec, paths, [2])
 

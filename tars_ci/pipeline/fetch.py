@@ -1,0 +1,93 @@
+"""Step 1 of a run: the spec's series from the source, on the program's grid.
+
+Every series a run needs is fetched *before anything is written*, so a source that goes down
+mid-run leaves no partial reports. :class:`ProgramData` holds the raw results and the KPIs
+aligned on one grid; :func:`measure_day` and :func:`slo_day` cut one day out of it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import NamedTuple
+
+import numpy as np
+
+from tars_ci.analysis import anomaly
+from tars_ci.analysis.batch import fleet_episodes
+from tars_ci.analysis.kpis import Measurement, measure
+from tars_ci.analysis.series import clip, stack, window_slice
+from tars_ci.analysis.slo import SloDay, ratio_day, threshold_day
+from tars_ci.sources.interface import NoData, Query, QueryResult, Source, window_grid
+from tars_ci.spec.model import Spec
+from tars_ci.timeline import DayWindow, day_window, iso
+
+log = logging.getLogger("tars_ci")
+
+
+class ProgramData(NamedTuple):
+    """Every fetched series, raw and aligned on the program's grid."""
+
+    grid: np.ndarray  # Unix seconds, from GA to the end of the last fetched day
+    step: float
+    results: dict[str, QueryResult]
+    kpi_matrix: np.ndarray  # (KPIs, grid) in spec order, NaN where no sample
+
+
+def queries(spec: Spec) -> list[Query]:
+    """Every query of the spec: the KPIs, then the SLOs' good/total series."""
+    out = [Query(k.name, k.query) for k in spec.kpis]
+    for slo in spec.slos:
+        if slo.ratio is not None:
+            out.append(Query(f"slo:{slo.name}:good", slo.ratio.good))
+            out.append(Query(f"slo:{slo.name}:total", slo.ratio.total))
+    return out
+
+
+def fetch(spec: Spec, source: Source, through_day: int) -> ProgramData:
+    """Fetch days 0..``through_day`` in one range query per series."""
+    start = spec.release.ga_time
+    end = day_window(start, through_day).end
+    step = spec.source.step
+    log.info("fetching %d series, day 0 to day %d (%s to %s)", len(queries(spec)),
+             through_day, iso(start), iso(end))
+    results = source.range_query(queries(spec), start, end, step)
+    grid = window_grid(start, end, step)
+    matrix = stack(results, [k.name for k in spec.kpis], grid, step.total_seconds())
+    return ProgramData(grid, step.total_seconds(), results, matrix)
+
+
+def measure_day(spec: Spec, data: ProgramData, window: DayWindow) -> dict[str, Measurement]:
+    """Each KPI's value for ``window``."""
+    lo, hi = window.start.timestamp(), window.end.timestamp()
+    expected = len(window_grid(window.start, window.end, spec.source.step))
+    return {k.name: measure(k, clip(data.results.get(k.name, _missing(k.name)), lo, hi),
+                            expected)
+            for k in spec.kpis}
+
+
+def slo_day(spec: Spec, data: ProgramData, window: DayWindow) -> dict[str, SloDay]:
+    """Each SLO's SLI for ``window``."""
+    span = window_slice(data.grid, window.start.timestamp(), window.end.timestamp())
+    names = [k.name for k in spec.kpis]
+    out: dict[str, SloDay] = {}
+    for slo in spec.slos:
+        if slo.ratio is not None:
+            good, total = (stack(data.results, [f"slo:{slo.name}:{part}"], data.grid,
+                                 data.step)[0][span] for part in ("good", "total"))
+            out[slo.name] = ratio_day(window.day, good, total, slo=slo)
+        elif slo.threshold is not None:
+            row = data.kpi_matrix[names.index(slo.threshold.kpi)][span]
+            out[slo.name] = threshold_day(window.day, row, max=slo.threshold.max,
+                                          min=slo.threshold.min, slo=slo)
+    return out
+
+
+def _missing(name: str) -> QueryResult:
+    return NoData(f"the source returned nothing for {name}")
+
+
+def detect_anomalies(spec: Spec, data: ProgramData) -> list[anomaly.Episode]:
+    """EWMA + z-score episodes over every KPI series of the fetched span."""
+    # in blocks of rows on every core, keeping only the episodes: bounded memory for fleets
+    return fleet_episodes([k.name for k in spec.kpis], data.grid, data.kpi_matrix,
+                          spec.thresholds.anomaly, data.step)
