@@ -139,8 +139,8 @@ def _detail(row: CriterionResult) -> str:
         return f"n={row.canary_samples}" + (f", {row.series}" if named else "")
     drift = "n/a" if row.drift_percent is None else f"{row.drift_percent:+.1f}%"
     if row.part == "recent":
-        return (f"recent drift {drift}, p={row.p_value:.2g} (beyond stable moved by the "
-                f"limit), n={row.canary_samples}/{row.stable_samples}")
+        return (f"recent drift {drift}, one-sided p={row.p_value:.2g} (against stable moved "
+                f"by the bound), n={row.canary_samples}/{row.stable_samples}")
     effect = "n/a" if row.effect_percent is None else f"{row.effect_percent:+.1f}%"
     return (f"drift {drift}, HL shift {effect}, p={row.p_value:.2g}, "
             f"n={row.canary_samples}/{row.stable_samples}")

@@ -119,11 +119,25 @@ def flagged(canary: np.ndarray, stable: np.ndarray, limit: float,
 
 
 def trials(seed: int, n: int, shift: float, limit: float,
-           directions: tuple[str, ...] = ("lower", "higher")) -> int:
+           directions: tuple[str, ...] = ("lower", "higher"), count: int = TRIALS,
+           sigma: float = SCRAPE_SIGMA) -> int:
     rng = np.random.default_rng(seed)
-    stable = 80.0 * rate_like(rng, TRIALS, n, SCRAPE_SIGMA)
-    canary = 80.0 * (1 + shift) * rate_like(rng, TRIALS, n, SCRAPE_SIGMA)
+    stable = 80.0 * rate_like(rng, count, n, sigma)
+    canary = 80.0 * (1 + shift) * rate_like(rng, count, n, sigma)
     return sum(flagged(c, s, limit, directions) for c, s in zip(canary, stable))
+
+
+def rates(count: int = 1000, sigmas: tuple[float, ...] = (0.10, 0.14, 0.16, 0.20)) -> None:
+    """Print the README's table: false "different" and 20 % detection at other noise levels
+    (``python -c "from tests.gates.test_drift import rates; rates()"``, a few minutes)."""
+    for sigma in sigmas:
+        for n in (40, 60):
+            cells = []
+            for limit in (10.0, 5.0):
+                false = trials(1000 + n, n, 0.0, limit, count=count, sigma=sigma)
+                found = trials(2000 + n, n, 0.2, limit, ("lower",), count=count, sigma=sigma)
+                cells.append(f"{false / count:.1%} false, {found / count:.1%} caught")
+            print(f"sigma {sigma:.2f}, n={n}: bound 10%: {cells[0]}; bound 5%: {cells[1]}")
 
 
 def test_the_samples_are_as_correlated_as_a_1m_rate_at_15s() -> None:

@@ -51,7 +51,7 @@ def test_the_table_lists_every_criterion_then_the_decision_and_reasons() -> None
         "lat:drift           fail     91.34 ms         70.05 ms          drift < 5%  drift "
         "+30.4%, HL shift +30.4%, p=9.7e-05, n=40/40\n"
         "lat:drift:recent    fail     92.10 ms         70.20 ms          drift < 5%  recent "
-        "drift +31.2%, p=4.1e-05 (beyond stable moved by the limit), n=8/40\n"
+        "drift +31.2%, one-sided p=4.1e-05 (against stable moved by the bound), n=8/40\n"
         "mem:threshold (nc)  fail     2.70 GB          n/a               < 2.5 GB    n=40, pod "
         "api-canary-2\n"
         "err:threshold       no_data  n/a              0.05%             < 1.5       canary: no "
