@@ -4,7 +4,12 @@ Prints one line per criterion and the decision, writes the JSON verdict (default
 ``<reports>/<release-slug>/gates/<stage>.json``) and exits with the decision:
 
   0 promote · 1 rollback, or hold on a failing criterion · 2 bad spec or usage ·
-  3 hold because data is missing, a query failed or the source is down (never promote)
+  3 hold because data or traffic is missing or insufficient, a query failed or the source is
+    down (never promote)
+
+The source gets one attempt per request (``source.retries`` is for the daily run): the first
+failure ends the call, so a server that accepts connections and never answers costs one
+``source.timeout``, not rounds of retries, and the gate says so once.
 
 Under GitHub Actions (``GITHUB_OUTPUT`` / ``GITHUB_STEP_SUMMARY`` set) it also sets the step
 outputs ``decision``, ``exit_code`` and ``verdict_file`` and appends the table to the job
@@ -70,10 +75,10 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     except KeyError:
         known = ", ".join(s.name for s in gates.stages)
         raise UsageError(f"--stage: unknown stage {args.stage!r}; the spec has {known}") from None
-    window = _window(args.window, gates.step) if args.window else gates.window
+    window = _window(args.window, gates.step, gates.recent) if args.window else gates.window
     end = parse_now(args.now)
     out = Path(args.out) if args.out else _default_out(spec, stage.name)
-    settings = spec.source
+    settings = dataclasses.replace(spec.source, retries=0)  # the first failure ends the call
     if args.prometheus_url:
         settings = dataclasses.replace(settings, kind="prometheus",
                                        url=_url(args.prometheus_url))
@@ -94,7 +99,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     return exit_code(verdict)
 
 
-def _window(text: str, step: timedelta) -> timedelta:
+def _window(text: str, step: timedelta, recent: timedelta) -> timedelta:
     from tars_ci.spec.loader import parse_duration
 
     try:
@@ -104,6 +109,9 @@ def _window(text: str, step: timedelta) -> timedelta:
     if window < 2 * step:
         raise UsageError(f"--window: {text} is shorter than two steps of the gate "
                          f"(gates.step is {_span(step)})")
+    if window < 2 * recent:
+        raise UsageError(f"--window: {text} is shorter than twice the recent part "
+                         f"(gates.recent is {_span(recent)})")
     return window
 
 

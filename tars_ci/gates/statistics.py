@@ -13,22 +13,32 @@ The test (pure numpy)::
 
     ranks      average ranks of the pooled samples (ties share their mean rank)
     U          R_canary − m(m+1)/2   (pairs canary > stable, ties counting ½)
-    exact      m·n ≤ EXACT_MAX_PRODUCT and no ties: the exact null distribution of U
-               (Gaussian binomial coefficients), p = 2·min(P(U ≤ u), P(U ≥ u)), capped at 1
-    normal     otherwise: μ = mn/2, σ² = mn/12 · ((N+1) − Σ(t³−t)/(N(N−1))),
+    exact      m·n ≤ EXACT_MAX_PRODUCT, no ties and no serial inflation: the exact null
+               distribution of U (Gaussian binomial coefficients), p = 2·min(P(U ≤ u),
+               P(U ≥ u)), capped at 1
+    normal     otherwise: μ = mn/2, σ² = mn/12 · ((N+1) − Σ(t³−t)/(N(N−1))) · f,
                z = (|U − μ| − ½)/σ (continuity correction), p = erfc(|z|/√2)
 
-Serial correlation. The test assumes independent draws, but consecutive points of a range
-query over ``rate(…[1m])`` at a 15 s step share three quarters of their data (lag-1
-autocorrelation ≈ 0.75); uncorrected, identical canary and stable windows then come out
-"different" in about a quarter of the trials instead of 1 %. With ``serial=True`` the
-variance of U is inflated per side by the AR(1) factor f = (1 + r)/(1 − r), r the lag-1
-autocorrelation of that side's ranks (in time order), clipped to [0, MAX_AUTOCORRELATION]::
+Serial correlation (``f``). The test assumes independent draws, but consecutive points of a
+range query over ``rate(…[1m])`` at a 15 s step share most of their requests, so identical
+canary and stable windows would come out "different" far too often. Each track's variance
+factor is the one of a mean of correlated samples::
 
-    σ²  ←  σ² · (n·f_x + m·f_y)/(m + n)          (and the exact test is not used when f > 1)
+    f_track = 1 + 2 · Σ_k (1 − k/n) · ρ_k      k = 1, 2, … while ρ_k > 0 (k ≤ n/4)
 
-which brings the false-positive rate back near ``alpha`` at the honest price: 40 strongly
-correlated samples carry the information of about six independent ones.
+where ρ_k is the lag-k autocorrelation of the track's ranks **after removing their
+least-squares line**. Removing the line is what keeps a trend from defeating the test: a
+canary that gets steadily worse is a strongly autocorrelated series, and a correction
+measured on the raw series would treat the very degradation as noise (40 fully separated
+samples of a ramp came out p = 0.08). Measured on the residuals, a ramp's correlation is the
+noise's, and the more the canary drifts the more significant the test gets. The two tracks
+combine as f = (n·f_canary + m·f_stable)/(m + n) (the variance of the Hájek projection of U).
+
+The factor is bounded: f never exceeds the value at which complete separation of the two
+samples (every canary value above every stable one) would stop being significant at
+``alpha`` (:func:`max_inflation`). Whatever the correlation estimate says, a canary that is
+entirely worse than stable over the window is a real difference; with 20 or more samples a
+side complete separation is always significant (at n = 20 the bound is f ≈ 4.4 at α = 0.01).
 
 Samples must be finite (the caller drops NaN/±Inf and says so) and in time order.
 """
@@ -41,7 +51,8 @@ from typing import Literal, NamedTuple
 import numpy as np
 
 EXACT_MAX_PRODUCT = 400  # m·n up to which (without ties) the exact distribution is used
-MAX_AUTOCORRELATION = 0.9  # caps the serial-correlation inflation at a factor of 19
+BIAS = 2.0  # fitted parameters (the line) the autocorrelations are estimated around
+BOUND_MARGIN = 0.999  # complete separation stays significant with a little room to spare
 
 Direction = Literal["same", "higher", "lower"]
 
@@ -56,6 +67,7 @@ class MannWhitney(NamedTuple):
     n_x: int
     n_y: int
     inflation: float = 1.0  # variance factor for serial correlation (1 = none)
+    bounded: bool = False  # the serial factor was capped by max_inflation
 
 
 class Difference(NamedTuple):
@@ -84,28 +96,72 @@ def average_ranks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ranks, sizes
 
 
-def lag1_autocorrelation(values: np.ndarray) -> float:
-    """Lag-1 autocorrelation of the ranks of ``values`` (in time order); 0 when undefined."""
+def detrended_autocorrelation(values: np.ndarray) -> np.ndarray:
+    """ρ_1 … ρ_K (K = n // 4) of the ranks of ``values`` after removing their least-squares
+    line; zeros where that leaves nothing (a constant or perfectly straight series)."""
     values = np.asarray(values, dtype=np.float64)
-    if values.size < 3:
-        return 0.0
+    n = values.size
+    lags = n // 4
+    if n < 4:
+        return np.zeros(lags)
     ranks, _ = average_ranks(values)
-    d = ranks - ranks.mean()
-    denominator = float(d @ d)
-    return float(d[:-1] @ d[1:]) / denominator if denominator > 0 else 0.0
+    t = np.arange(n, dtype=np.float64) - (n - 1) / 2.0
+    slope = float(t @ (ranks - ranks.mean())) / float(t @ t)
+    residual = ranks - ranks.mean() - slope * t
+    denominator = float(residual @ residual)
+    if denominator <= 1e-9 * n:  # ranks on a straight line: no noise to correlate
+        return np.zeros(lags)
+    return np.array([float(residual[:-k] @ residual[k:]) / denominator
+                     for k in range(1, lags + 1)])
 
 
 def serial_inflation(values: np.ndarray) -> float:
-    """The AR(1) variance factor (1 + r)/(1 − r), r clipped to [0, MAX_AUTOCORRELATION]."""
-    r = min(max(lag1_autocorrelation(values), 0.0), MAX_AUTOCORRELATION)
-    return (1 + r) / (1 - r)
+    """The variance factor f = 1 + 2·Σ(1 − k/n)·ρ_k of the mean of ``values``' ranks, from the
+    detrended autocorrelations corrected for their small-sample bias (1 = no correction).
+
+    Autocorrelations estimated around a fitted line come out low by about 2·f/n at every lag
+    (one f/n per fitted parameter), so ρ_k + 2·f/n is summed while it stays positive and f is
+    solved by fixed-point iteration from the uncorrected sum.
+    """
+    rho = detrended_autocorrelation(values)
+    n = np.asarray(values).size
+    if not rho.size or not np.any(rho):
+        return 1.0
+    lags = int(np.argmax(rho <= 0)) if np.any(rho <= 0) else rho.size
+    weights = 1.0 - np.arange(1, lags + 1) / n
+    plain = 1.0 + 2.0 * float(weights @ rho[:lags])
+    return 1.0 + 2.0 * float(weights @ (rho[:lags] + BIAS * plain / n))
 
 
-def mann_whitney(x: np.ndarray, y: np.ndarray, *, serial: bool = False) -> MannWhitney:
+def critical_z(alpha: float) -> float:
+    """The z with erfc(z/√2) = ``alpha``: the two-sided normal critical value (bisection)."""
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha}")
+    low, high = 0.0, 40.0
+    for _ in range(200):
+        mid = (low + high) / 2.0
+        if math.erfc(mid / math.sqrt(2.0)) > alpha:
+            low = mid
+        else:
+            high = mid
+    return (low + high) / 2.0
+
+
+def max_inflation(m: int, n: int, alpha: float) -> float:
+    """The largest serial factor at which complete separation of ``m`` against ``n``
+    samples is still significant at ``alpha`` (1 when it never is, even uncorrected)."""
+    big_n = m + n
+    z_full = (m * n / 2.0 - 0.5) / math.sqrt(m * n * (big_n + 1) / 12.0)
+    ratio = z_full / critical_z(alpha)
+    return max(1.0, ratio * ratio * BOUND_MARGIN)
+
+
+def mann_whitney(x: np.ndarray, y: np.ndarray, *, inflation: float = 1.0,
+                 bounded: bool = False) -> MannWhitney:
     """Two-sided Mann–Whitney U test; ``x`` and ``y`` must be finite and non-empty.
 
-    ``serial=True`` corrects the variance for each side's serial correlation (see the module
-    docstring); the samples must then be in time order.
+    ``inflation`` multiplies the variance of U (serial correlation, see the module
+    docstring); above 1 the exact test is not used. ``bounded`` is only recorded.
     """
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
@@ -114,21 +170,22 @@ def mann_whitney(x: np.ndarray, y: np.ndarray, *, serial: bool = False) -> MannW
         raise ValueError("mann_whitney needs at least one sample on each side")
     if not (np.isfinite(x).all() and np.isfinite(y).all()):
         raise ValueError("mann_whitney needs finite samples")
+    if not inflation >= 1.0:
+        raise ValueError(f"inflation must be at least 1, got {inflation}")
     ranks, ties = average_ranks(np.concatenate([x, y]))
     u = float(ranks[:m].sum() - m * (m + 1) / 2.0)
-    inflation = (n * serial_inflation(x) + m * serial_inflation(y)) / (m + n) if serial else 1.0
     if m * n <= EXACT_MAX_PRODUCT and bool((ties == 1).all()) and inflation == 1.0:
         return MannWhitney(u, None, _exact_p(round(u), m, n), "exact", m, n)
     big_n = m + n
     mean = m * n / 2.0
-    tie_term = float(np.sum(ties.astype(np.float64) ** 3 - ties)) / (big_n * (big_n - 1))
+    tie_term = float(np.sum(ties.astype(np.float64) ** 3 - ties)) / (big_n * (big_n - 1)) \
+        if big_n > 1 else 0.0
     variance = m * n / 12.0 * ((big_n + 1) - tie_term) * inflation
     if variance <= 0:  # every value equal: no evidence of any difference
-        return MannWhitney(u, 0.0, 1.0, "normal", m, n, inflation)
-    z = (abs(u - mean) - 0.5) / math.sqrt(variance)
-    z = max(z, 0.0)
+        return MannWhitney(u, 0.0, 1.0, "normal", m, n, inflation, bounded)
+    z = max((abs(u - mean) - 0.5) / math.sqrt(variance), 0.0)
     return MannWhitney(u, math.copysign(z, u - mean), min(1.0, math.erfc(z / math.sqrt(2))),
-                       "normal", m, n, inflation)
+                       "normal", m, n, inflation, bounded)
 
 
 def u_distribution(m: int, n: int) -> np.ndarray:
@@ -174,13 +231,21 @@ def compare(canary: np.ndarray, stable: np.ndarray, *, alpha: float,
     the test is significant at ``alpha`` and the relative Hodges–Lehmann shift reaches
     ``min_effect_percent``; otherwise ``same``. A zero stable median leaves the effect without
     a percentage: any non-zero significant shift then counts. ``serial`` corrects the test
-    for serial correlation (samples in time order).
+    for serial correlation (samples in time order), bounded by :func:`max_inflation`.
     """
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be in (0, 1), got {alpha}")
-    test = mann_whitney(canary, stable, serial=serial)
+    canary = np.asarray(canary, dtype=np.float64)
+    stable = np.asarray(stable, dtype=np.float64)
+    inflation, bounded = 1.0, False
+    if serial:
+        m, n = canary.size, stable.size
+        wanted = (n * serial_inflation(canary) + m * serial_inflation(stable)) / (m + n)
+        cap = max_inflation(m, n, alpha)
+        inflation, bounded = float(min(wanted, cap)), bool(wanted > cap)
+    test = mann_whitney(canary, stable, inflation=inflation, bounded=bounded)
     shift = hodges_lehmann(canary, stable)
-    base = float(np.median(np.asarray(stable, dtype=np.float64)))
+    base = float(np.median(stable))
     effect = shift / abs(base) * 100.0 if base != 0 else None
     significant = test.p_value < alpha
     large = (abs(effect) >= min_effect_percent * (1 - 1e-9) if effect is not None

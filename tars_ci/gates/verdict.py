@@ -2,11 +2,13 @@
 
 Rules, in this order::
 
-    rollback  a critical metric fails a criterion AND its canary value is past the metric's
-              ``rollback_if`` bound (error rate ≥ 5 %, availability < 99 %, …)
-    hold      a critical criterion fails; or any criterion is no_data / error
-              (never promote on missing data)
-    promote   otherwise; failing non-critical criteria are listed as warnings
+    rollback  a critical metric fails a row (over the window or its recent part) AND the
+              row's canary value is past the metric's ``rollback_if`` bound (error rate ≥ 5 %,
+              availability < 99 %, …)
+    hold      a critical row fails; or any row is no_data / error — missing data,
+              insufficient data (coverage) or insufficient traffic (``min_requests``): never
+              promote on missing evidence
+    promote   otherwise; failing non-critical rows are listed as warnings
 
 The command's exit code follows (see :func:`exit_code`): 0 promote, 1 rollback or a hold with
 a failing criterion, 3 a hold only because data is missing or the source failed.
@@ -18,8 +20,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
-from tars_ci.analysis.kpis import format_value
 from tars_ci.gates.criteria import CriterionResult
+from tars_ci.gates.units import show
 from tars_ci.spec.model import GateMetric, GateStage
 from tars_ci.timeline import iso
 
@@ -56,17 +58,17 @@ def decide(stage: str, traffic_percent: float, start: datetime, end: datetime,
     missing: list[str] = []
     warnings: list[str] = []
     for row in rows:
-        metric = by_name[row.metric]
+        metric = by_name.get(row.metric)
         if row.status in ("no_data", "error"):  # the reason names the track and the cause
             missing.append(f"{row.id}: {row.reason}")
         elif row.status == "fail" and not row.critical:
             warnings.append(f"{row.id} (non-critical): {row.reason}")
         elif row.status == "fail":
-            bound = metric.rollback_bound
+            bound = metric.rollback_bound if metric is not None else None
             if bound is not None and row.value is not None and bound.holds(row.value):
                 rollback.append(f"{row.id}: {row.reason}; canary "
-                                f"{format_value(row.value, row.unit)} is past the rollback "
-                                f"bound ({bound})")
+                                f"{show(row.value, row.unit, row.scale)} is past the "
+                                f"rollback bound ({bound})")
             else:
                 blocking.append(f"{row.id}: {row.reason}")
     decision: Decision = ("rollback" if rollback else
@@ -115,7 +117,7 @@ def table(verdict: Verdict) -> str:
     """The verdict for a terminal or a CI log: one line per criterion, then the decision."""
     head = ("criterion", "status", "canary", "stable", "required", "detail")
     body = [(row.id + ("" if row.critical else " (nc)"), row.status,
-             format_value(row.value, row.unit), format_value(row.stable, row.unit),
+             show(row.value, row.unit, row.scale), show(row.stable, row.unit, row.scale),
              row.threshold, _detail(row)) for row in verdict.criteria]
     widths = [max(len(r[i]) for r in [head, *body]) for i in range(5)]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(r[:5], widths)) + "  " + r[5]
@@ -130,9 +132,15 @@ def table(verdict: Verdict) -> str:
 
 
 def _detail(row: CriterionResult) -> str:
-    if row.kind != "drift" or row.p_value is None:
-        return f"n={row.canary_samples}" if row.status in ("pass", "fail") else row.reason
+    if row.status not in ("pass", "fail") or row.kind == "requests":
+        return row.reason
+    if row.kind == "threshold" or row.p_value is None:
+        named = row.series and row.status == "fail"
+        return f"n={row.canary_samples}" + (f", {row.series}" if named else "")
     drift = "n/a" if row.drift_percent is None else f"{row.drift_percent:+.1f}%"
+    if row.part == "recent":
+        return (f"recent drift {drift}, one-sided p={row.p_value:.2g} (against stable moved "
+                f"by the bound), n={row.canary_samples}/{row.stable_samples}")
     effect = "n/a" if row.effect_percent is None else f"{row.effect_percent:+.1f}%"
     return (f"drift {drift}, HL shift {effect}, p={row.p_value:.2g}, "
             f"n={row.canary_samples}/{row.stable_samples}")

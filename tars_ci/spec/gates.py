@@ -9,20 +9,28 @@ from datetime import timedelta
 
 from tars_ci.spec.fields import NAME_RE, Aggregate, Better, doc
 
+BYTE_UNITS = {"B": 1.0, "kB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12,
+              "KiB": 2.0 ** 10, "MiB": 2.0 ** 20, "GiB": 2.0 ** 30, "TiB": 2.0 ** 40}
+BYTES = "bytes"  # the unit of a metric whose bounds may carry a byte unit
+COUNT_UNITS = frozenset({"count", "requests", "restarts", "errors", "events", "pods"})
 BOUND_RE = re.compile(r"^\s*(<=|>=|<|>)\s*"
-                      r"([-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)\s*$")
+                      r"([-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)"
+                      r"\s*(" + "|".join(BYTE_UNITS) + r")?\s*$")
 STAGE_RE = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
+LABEL_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 SELECTOR = "{{selector}}"
 WINDOW = "{{window}}"
 
 
 @dataclass(frozen=True)
 class Bound:
-    """A parsed comparison such as ``>= 99.5``: ``op`` (``<``, ``<=``, ``>``, ``>=``) and
-    ``value``. Not a spec section: criteria hold the text and parse it with this."""
+    """A parsed comparison such as ``>= 99.5`` or ``< 2.5 GB``: ``op`` (``<``, ``<=``, ``>``,
+    ``>=``), ``value`` (in bytes when ``unit`` is a byte unit: GB = 10⁹, GiB = 2³⁰ bytes) and
+    the ``unit`` as written. Not a spec section: criteria hold the text and parse it with this."""
 
     op: str
     value: float
+    unit: str = ""
 
     def holds(self, x: float) -> bool:
         """Whether ``x`` satisfies the comparison."""
@@ -35,15 +43,19 @@ class Bound:
         return x >= self.value
 
     def __str__(self) -> str:
+        if self.unit:
+            return f"{self.op} {self.value / BYTE_UNITS[self.unit]:g} {self.unit}"
         return f"{self.op} {self.value:g}"
 
 
 def parse_bound(text: str) -> Bound:
-    """``"< 1.5"`` → ``Bound("<", 1.5)``; ValueError when it is not such a comparison."""
+    """``"< 1.5"`` → ``Bound("<", 1.5)``, ``"< 2.5 GB"`` → ``Bound("<", 2.5e9, "GB")``;
+    ValueError when it is not such a comparison."""
     match = BOUND_RE.match(text)
     if not match:
         raise ValueError(f"not a comparison like '< 1.5' or '>= 99.9': {text!r}")
-    return Bound(match.group(1), float(match.group(2)))
+    unit = match.group(3) or ""
+    return Bound(match.group(1), float(match.group(2)) * BYTE_UNITS.get(unit, 1.0), unit)
 
 
 def _bound_problems(key: str, text: str | None) -> list[tuple[str, str]]:
@@ -51,6 +63,15 @@ def _bound_problems(key: str, text: str | None) -> list[tuple[str, str]]:
         return []
     return [(key, f"must be a comparison such as '< 1.5' or '>= 99.9' (one of <, <=, >, >= "
                   f"and a number), got {text[:60]!r}")]
+
+
+def _unit_problems(key: str, text: str | None, unit: str) -> list[tuple[str, str]]:
+    """A byte unit on a bound of a metric that is not in bytes."""
+    match = BOUND_RE.match(text or "")
+    if match is None or not match.group(3) or unit == BYTES:
+        return []
+    return [(key, f"a byte unit ({match.group(3)}) needs a metric with unit: {BYTES}, "
+                  f"not {unit!r}")]
 
 
 @dataclass(frozen=True)
@@ -62,7 +83,10 @@ class GateMetric:
         "PromQL returning one series. `{{selector}}` is replaced by the track's label "
         "matchers (`gates.canary` / `gates.stable`), `{{window}}` by the gate window in "
         "seconds (`600s`), e.g. `sum(rate(http_requests_total{job=\"api\",{{selector}}}[1m]))`."))
-    unit: str = field(metadata=doc("Unit shown in the table: `percent`, `ms`, `GB`, …"))
+    unit: str = field(metadata=doc(
+        "Unit: `percent`, `ms`, `bytes` (bounds may then say `2.5 GB` = 2.5·10⁹ bytes or "
+        "`2 GiB` = 2·2³⁰ bytes), a count (`restarts`, `requests`, `count`, `errors`, `events`, "
+        "`pods`: judged and shown as whole numbers), or any other word shown as is."))
     better: Better = field(metadata=doc("Which direction is better (judges drift from stable)."))
     title: str = field(default="", metadata=doc("Display name; defaults to the metric name."))
     aggregate: Aggregate = field(default="mean", metadata=doc(
@@ -73,6 +97,10 @@ class GateMetric:
     rollback_if: str | None = field(default=None, metadata=doc(
         "Comparison on the canary value that turns a failing critical metric into a rollback, "
         "e.g. `>= 5` for error rate, `< 99` for availability."))
+    by: str | None = field(default=None, metadata=doc(
+        "Label whose series the query returns one each of, e.g. `pod` for a per-pod limit: "
+        "the gate judges the worst series (`max(...)`, or `min(...)` when higher is better) "
+        "and names it.", pattern=LABEL_RE.pattern))
 
     @property
     def display(self) -> str:
@@ -86,6 +114,7 @@ class GateMetric:
 
     def problems(self) -> list[tuple[str, str]]:
         out = _bound_problems("rollback_if", self.rollback_if)
+        out.extend(_unit_problems("rollback_if", self.rollback_if, self.unit))
         if not NAME_RE.match(self.name):
             out.append(("", f"metric name {self.name!r} must match {NAME_RE.pattern}"))
         if SELECTOR not in self.query:
@@ -99,11 +128,14 @@ class GateCriterion:
 
     metric: str = field(metadata=doc("Metric name from `gates.metrics` (the mapping key)."))
     threshold: str | None = field(default=None, metadata=doc(
-        "Comparison the canary value must satisfy, e.g. `>= 99.9`, `< 1.5`."))
+        "Comparison the canary value must satisfy, e.g. `>= 99.9`, `< 1.5`, `< 2.5 GB`; "
+        "judged on the whole window and on its recent part (`gates.recent`)."))
     max_drift_percent: float | None = field(default=None, metadata=doc(
-        "Fail when the canary is worse than stable by this much or more — relative drift of "
-        "the values AND the Mann–Whitney test significant with a Hodges–Lehmann shift of at "
-        "least this much (so noise alone never fails it).", exclusiveMinimum=0))
+        "Fail when the canary is worse than stable by this much or more: over the window, "
+        "relative drift of the values AND the Mann–Whitney test significant with a "
+        "Hodges–Lehmann shift of at least this much; over the recent part, drift AND the "
+        "recent canary beyond stable shifted by this much (README, canary gates).",
+        exclusiveMinimum=0))
 
     @property
     def bound(self) -> Bound | None:
@@ -127,6 +159,9 @@ class GateStage:
     criteria: tuple[GateCriterion, ...] = field(metadata=doc(
         "Criteria by metric name.", keyed="metric", min_items=1))
     title: str = field(default="", metadata=doc("Display name; defaults to the stage name."))
+    min_requests: int = field(default=0, metadata=doc(
+        "Fewest canary requests in the window (from `gates.traffic`); fewer holds with "
+        "\"insufficient traffic\" (exit 3). 0 turns the check off.", minimum=0))
 
     def problems(self) -> list[tuple[str, str]]:
         if not STAGE_RE.match(self.name):
@@ -146,7 +181,9 @@ class GateStatistics:
         minimum=3))
     serial_correction: bool = field(default=True, metadata=doc(
         "Correct the test for serial correlation between consecutive samples (overlapping "
-        "`rate(…[1m])` windows); without it, identical tracks look different far too often."))
+        "`rate(…[1m])` windows), measured around each track's trend and bounded so complete "
+        "separation stays significant; without it, identical tracks look different far too "
+        "often."))
 
 
 @dataclass(frozen=True)
@@ -161,6 +198,17 @@ class Gates:
         "Evaluation window ending at the gate's time (`--window` overrides)."))
     step: timedelta = field(default=timedelta(seconds=15), metadata=doc(
         "Range-query resolution of the gate: a 10m window at 15s gives 40 samples a track."))
+    recent: timedelta = field(default=timedelta(minutes=2), metadata=doc(
+        "The window's last part, on which every criterion is judged again, so a fresh step "
+        "holds or rolls back at once: at least 4 steps and at most half the window."))
+    min_coverage: float = field(default=0.9, metadata=doc(
+        "Share of the window's points each track must have for every criterion (and half of "
+        "it in the recent part); less holds with \"insufficient data\" (exit 3).",
+        exclusiveMinimum=0, maximum=1))
+    traffic: str | None = field(default=None, metadata=doc(
+        "PromQL of a track's request rate (requests/s, one series, with `{{selector}}`), "
+        "e.g. `sum(rate(http_requests_total{job=\"api\",{{selector}}}[1m]))`; summed over "
+        "the window for the stages' `min_requests`."))
     statistics: GateStatistics = field(default_factory=GateStatistics, metadata=doc(
         "Mann–Whitney settings."))
     metrics: tuple[GateMetric, ...] = field(default=(), metadata=doc(
@@ -179,14 +227,29 @@ class Gates:
             out.append(("step", "must be positive"))
         if self.window < 2 * self.step:
             out.append(("window", "must be at least two steps"))
-        names = {m.name for m in self.metrics}
+        elif self.recent < 4 * self.step:
+            out.append(("recent", "must be at least four steps (a statistical comparison "
+                                  "needs the samples)"))
+        elif self.recent * 2 > self.window:
+            out.append(("recent", "must be at most half the window"))
+        if self.traffic is not None and SELECTOR not in self.traffic:
+            out.append(("traffic", f"must contain {SELECTOR} (where the track's label "
+                                   "matchers go)"))
+        units = {m.name: m.unit for m in self.metrics}
+        names = set(units)
         previous: float | None = None
         for stage in self.stages:
+            if stage.min_requests > 0 and self.traffic is None:
+                out.append((f"stages.{stage.name}.min_requests",
+                            "needs gates.traffic (the query that counts the requests)"))
             for c in stage.criteria:
+                where = f"stages.{stage.name}.criteria.{c.metric}"
                 if c.metric not in names:
                     known = ", ".join(sorted(names)) or "none"
-                    out.append((f"stages.{stage.name}.criteria.{c.metric}",
-                                f"unknown gate metric {c.metric!r}; known: {known}"))
+                    out.append((where, f"unknown gate metric {c.metric!r}; known: {known}"))
+                else:
+                    out.extend((f"{where}.{key}", message) for key, message in
+                               _unit_problems("threshold", c.threshold, units[c.metric]))
             if previous is not None and stage.traffic_percent <= previous:
                 out.append((f"stages.{stage.name}.traffic_percent",
                             f"must be above the previous stage's {previous:g}"))

@@ -29,8 +29,10 @@ def metric(name: str = "lat", better: str = "lower", **kw: Any) -> GateMetric:
                       **kw)
 
 
-def stage(name: str = "canary-10", traffic: float = 10, **criteria: GateCriterion) -> GateStage:
-    return GateStage(name=name, traffic_percent=traffic, criteria=tuple(criteria.values()))
+def stage(name: str = "canary-10", traffic: float = 10, min_requests: int = 0,
+          **criteria: GateCriterion) -> GateStage:
+    return GateStage(name=name, traffic_percent=traffic, criteria=tuple(criteria.values()),
+                     min_requests=min_requests)
 
 
 def crit(metric_name: str, threshold: str | None = None,
@@ -39,17 +41,18 @@ def crit(metric_name: str, threshold: str | None = None,
 
 
 def gates(metrics: Sequence[GateMetric], stages: Sequence[GateStage],
-          alpha: float = 0.01, min_samples: int = 10) -> Gates:
+          alpha: float = 0.01, min_samples: int = 10, **kw: Any) -> Gates:
     return Gates(metrics=tuple(metrics), stages=tuple(stages), window=WINDOW, step=STEP,
-                 statistics=GateStatistics(alpha=alpha, min_samples=min_samples))
+                 statistics=GateStatistics(alpha=alpha, min_samples=min_samples), **kw)
 
 
 def series(values: Sequence[float] | np.ndarray, end: datetime = END,
-           step: timedelta = STEP) -> Samples:
-    """Samples ending one step before ``end``, one per step."""
+           step: timedelta = STEP, labels: dict[str, str] | None = None) -> Samples:
+    """Samples ending at ``end`` (the gate's window is ``(end − window, end]``), one per step."""
     v = np.asarray(values, dtype=np.float64)
-    t = end.timestamp() - step.total_seconds() * np.arange(len(v), 0, -1, dtype=np.float64)
-    return Samples(t, v, {})
+    t = end.timestamp() - step.total_seconds() * np.arange(len(v) - 1, -1, -1,
+                                                            dtype=np.float64)
+    return Samples(t, v, labels or {})
 
 
 class FakeSource:

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tars_ci.cli import main
+from tars_ci.errors import SourceUnavailable
+from tars_ci.sources.interface import Query
+from tars_ci.sources.prometheus import PrometheusSource
 from tars_ci.sources.replay import RecordedSeries, write_replay
+from tars_ci.spec.model import SourceSpec
 
 NOW = "2026-11-02T10:30:00Z"
 END = 1793615400.0  # NOW in Unix seconds
@@ -46,7 +54,7 @@ LATENCY = 80.0 + 4.0 * (((np.arange(40) * 17) % 40) - 19.5) / 19.5
 
 def write(tmp: Path, spec: str = SPEC, **series: np.ndarray) -> Path:
     recorded = {name.replace("_at_", "@"): RecordedSeries(
-        END - 15.0 * len(v), 15.0, v.astype(np.float64), np.isfinite(v), {}, "")
+        END - 15.0 * (len(v) - 1), 15.0, v.astype(np.float64), np.isfinite(v), {}, "")
         for name, v in series.items()}
     write_replay(tmp / "replay.json", recorded)
     (tmp / "tars.yaml").write_text(spec, encoding="utf-8")
@@ -80,11 +88,13 @@ def test_a_healthy_canary_promotes_prints_the_table_and_writes_the_verdict(
     assert out.splitlines()[-2:] == [
         ("stage canary-10 (10% traffic), window 2026-11-02T10:20:00Z – 2026-11-02T10:30:00Z: "
         "PROMOTE"),
-        "  - all 3 criteria of canary-10 pass"]
+        "  - all 6 criteria of canary-10 pass"]
     verdict = json.loads((workdir / "reports/api-v1/gates/canary-10.json").read_text())
     assert (verdict["schema_version"], verdict["decision"], verdict["exit_code"]) == (
         1, "promote", 0)
-    assert sorted(verdict["criteria"]) == ["err:threshold", "lat:drift", "lat:threshold"]
+    assert sorted(verdict["criteria"]) == ["err:threshold", "err:threshold:recent", "lat:drift",
+                                           "lat:drift:recent", "lat:threshold",
+                                           "lat:threshold:recent"]
     assert verdict["criteria"]["lat:drift"]["canary_samples"] == 40
 
 
@@ -94,7 +104,8 @@ def test_an_error_rate_past_the_rollback_bound_rolls_back(workdir: Path) -> None
     assert gate(spec, "--out", "verdict.json") == 1
     verdict = json.loads((workdir / "verdict.json").read_text())
     assert verdict["decision"] == "rollback"
-    assert verdict["reasons"][0].startswith("err:threshold: canary err 6.00% is not < 2")
+    assert verdict["reasons"][0].startswith("err:threshold: canary err over the window is "
+                                            "6.00%, not < 2")
 
 
 def test_a_latency_shift_holds(workdir: Path) -> None:
@@ -103,8 +114,7 @@ def test_a_latency_shift_holds(workdir: Path) -> None:
     assert gate(spec, "--out", "v.json") == 1
     verdict = json.loads((workdir / "v.json").read_text())
     assert verdict["decision"] == "hold"
-    assert [r.split(":")[0] + ":" + r.split(":")[1] for r in verdict["reasons"]] == [
-        "lat:drift"]
+    assert [r.split(": ")[0] for r in verdict["reasons"]] == ["lat:drift", "lat:drift:recent"]
     assert verdict["criteria"]["lat:drift"]["drift_percent"] == pytest.approx(30.0)
 
 
@@ -145,6 +155,8 @@ def test_a_source_that_is_down_holds_with_exit_3(workdir: Path,
     (["--stage", "canary-99"], "--stage: unknown stage 'canary-99'; the spec has canary-10"),
     (["--window", "soon"], "--window:"),
     (["--window", "20s"], "--window: 20s is shorter than two steps of the gate"),
+    (["--window", "3m"], "--window: 3m is shorter than twice the recent part (gates.recent is "
+                         "2m)"),
     (["--prometheus-url", "prometheus:9090"], "--prometheus-url: must be an http(s) URL"),
     (["--now", "yesterday"], "--now:"),
 ])
@@ -167,3 +179,70 @@ def test_a_spec_without_stages_is_a_usage_error(workdir: Path,
     spec = write(workdir, SPEC[:SPEC.index("gates:")])
     assert gate(spec) == 2
     assert "declares no gates.stages" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- a hung server
+
+
+@pytest.fixture
+def hung() -> Iterator[str]:
+    """A server that accepts connections and never answers; yields its URL."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    server.settimeout(0.1)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join()
+        for conn in held:
+            conn.close()
+        server.close()
+
+
+def test_a_hung_server_costs_the_gate_one_timeout_and_one_line(
+        workdir: Path, hung: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # the spec asks for 3 retries and a 1 s timeout: the gate still stops at the first failure
+    spec = write(workdir, SPEC.replace("retries: 0", "retries: 3, timeout: 1s"),
+                 lat_at_stable=LATENCY)
+    began = time.monotonic()
+    code = main(["gate", "--spec", str(spec), "--stage", "canary-10", "--now", NOW,
+                 "--prometheus-url", hung, "--out", "v.json"], {})
+    elapsed = time.monotonic() - began
+    assert code == 3
+    assert 0.9 < elapsed < 3.0, f"{elapsed:.1f}s for a 1 s timeout"
+    err = capsys.readouterr().err.splitlines()
+    assert [line for line in err if "retry" in line] == []
+    [error] = [line for line in err if line.startswith("error:")]
+    assert error.startswith(f"error: metrics source {hung} is unavailable: no answer within 1s "
+                            "(gave up after 1 attempt)")
+    assert json.loads((workdir / "v.json").read_text())["decision"] == "hold"
+
+
+def test_the_daily_run_still_retries_a_hung_server(hung: str,
+                                                   caplog: pytest.LogCaptureFixture) -> None:
+    # the gate's single attempt is the CLI's choice; the source keeps source.retries
+    source = PrometheusSource(SourceSpec(url=hung, retries=2, timeout=timedelta(seconds=0.3),
+                                         concurrency=1), sleep=lambda _: None)
+    end = datetime(2026, 11, 2, tzinfo=timezone.utc)
+    try:
+        with pytest.raises(SourceUnavailable, match=r"gave up after 3 attempts"):
+            source.range_query([Query("q", "up")], end - timedelta(minutes=1), end,
+                               timedelta(seconds=15))
+    finally:
+        source.close()
+    retries = [r.getMessage() for r in caplog.records if "retry" in r.getMessage()]
+    assert len(retries) == 2 and "retry 1/2" in retries[0] and "retry 2/2" in retries[1]

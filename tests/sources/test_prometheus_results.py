@@ -95,8 +95,9 @@ def test_several_series_are_an_error_naming_the_query_and_the_series() -> None:
     assert result == QueryFailed(
         "100 * avg(cpu)",
         'returned 4 series where one was expected ({instance="a:80"}, {instance="b:80"}, '
-        '{instance="c:80"} and 1 more); aggregate it to one series in PromQL, e.g. sum(...) '
-        "or avg(...)")
+        '{instance="c:80"} and 1 more); aggregate it to one series in PromQL: sum(...) for '
+        "a total, max(...) for a per-pod or per-instance limit (memory, restarts), avg(...) for "
+        "a typical value")
 
 
 def test_series_that_change_labels_between_chunks_are_several_series() -> None:

@@ -136,4 +136,5 @@ def _many(by_labels: Mapping[tuple[tuple[str, str], ...], object]) -> str:
     more = len(by_labels) - len(shown)
     listing = ", ".join(shown) + (f" and {more} more" if more > 0 else "")
     return (f"returned {len(by_labels)} series where one was expected ({listing}); "
-            "aggregate it to one series in PromQL, e.g. sum(...) or avg(...)")
+            "aggregate it to one series in PromQL: sum(...) for a total, max(...) for a "
+            "per-pod or per-instance limit (memory, restarts), avg(...) for a typical value")
