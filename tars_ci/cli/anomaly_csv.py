@@ -16,19 +16,22 @@ in memory whole (to sort it); everything else streams.
 from __future__ import annotations
 
 import csv
+import io
 import math
 import warnings
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TextIO
 
 import numpy as np
 
 from tars_ci.errors import UsageError
 
 MISSING = frozenset({"", "nan", "null", "none", "na"})
-#: Rows read at a time.
+#: Bytes of text read at a time (about 100,000 rows of a short timestamp,value file) …
+CHUNK_BYTES = 1 << 21
+#: … and rows at a time when a file must be sorted first.
 CHUNK_ROWS = 1 << 18
 #: Rows whose spacing sets the step.
 STEP_SAMPLE = 1 << 16
@@ -111,8 +114,8 @@ def _raw_chunks(source: Path, unit: float) -> Iterator[Chunk]:
     """Chunks in file order; ``unit`` 0 leaves the seconds to the caller (first chunk)."""
     try:
         with source.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(fh)
-            header = next(reader, None)
+            first = fh.readline()
+            header = next(csv.reader([first]), None) if first else None
             if header is None:
                 raise UsageError(f"{source}:1: empty file; expected a header with "
                                  "timestamp,value")
@@ -123,10 +126,7 @@ def _raw_chunks(source: Path, unit: float) -> Iterator[Chunk]:
             it, iv = names.index("timestamp"), names.index("value")
             need = max(it, iv) + 1
             done = 0
-            while True:
-                rows = [row for row in _take(reader, CHUNK_ROWS) if row]
-                if not rows:
-                    return
+            for rows in _blocks(fh):
                 short = next((k for k, row in enumerate(rows) if len(row) < need), None)
                 if short is not None:
                     raise UsageError(f"{source}:{line_of(source, done + short)}: expected at "
@@ -144,13 +144,27 @@ def _raw_chunks(source: Path, unit: float) -> Iterator[Chunk]:
         raise UsageError(f"{source}: cannot read: {exc.strerror or exc}") from exc
 
 
-def _take(reader: Iterator[list[str]], n: int) -> list[list[str]]:
-    out = []
-    for row in reader:
-        out.append(row)
-        if len(out) == n:
-            break
-    return out
+def _blocks(fh: TextIO) -> Iterator[list[list[str]]]:
+    """Non-blank rows, :data:`CHUNK_BYTES` of text at a time. Lines without quotes are split
+    on commas directly (three times faster than :mod:`csv`); a block with quotes goes
+    through :mod:`csv`, extended until its quotes are balanced."""
+    while True:
+        lines = fh.readlines(CHUNK_BYTES)
+        if not lines:
+            return
+        text = "".join(lines)
+        if '"' in text:
+            while text.count('"') % 2:  # a quoted field goes on past the block
+                more = fh.readline()
+                if not more:
+                    break
+                text += more
+            rows = [row for row in csv.reader(io.StringIO(text, newline="")) if row]
+        else:
+            rows = [line.rstrip("\r\n").split(",") for line in lines]
+            rows = [row for row in rows if row != [""]]
+        if rows:
+            yield rows
 
 
 def line_of(source: Path, k: int) -> int:
