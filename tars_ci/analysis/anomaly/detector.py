@@ -15,6 +15,9 @@ expected change does *not* happen still stands out against the seasonal baseline
 row's z is that of the baseline with the larger |z|: either one being surprised counts. A
 baseline speaks only once its scale has seen ``warmup`` residuals — and the seasonal one only
 once its own phase history exists, so one day's spike is not a pattern whose absence alarms.
+Through missing samples the level follows the seasonal baseline, so the first row after a
+gap is compared with where the daily pattern has gone (callers put rows on a time grid,
+NaN where a sample is missing: :mod:`.stream`).
 
 Stage 2 — evidence, ``e = −log10 P``. A point whose |z| exceeds ``tail_z`` is an
 exceedance. Separately for upward and downward exceedances, the detector learns their rate
