@@ -1,6 +1,7 @@
-"""Throughput of the anomaly scorer on one core, in points per second.
+"""Throughput of the anomaly scorer on one core, and the memory of ``anomaly-score``.
 
-    python bench/bench_anomaly.py [--nab DIR] [--repeat N] [--out bench/results_anomaly.json]
+    python bench/bench_anomaly.py [--nab-dir DIR] [--repeat N] [--rows N]
+                                  [--out bench/results_anomaly.json]
 
 Cases (each the best of ``--repeat`` runs, CPU time of this process — the machine may be
 shared, and nothing here uses more than one thread):
@@ -10,8 +11,12 @@ shared, and nothing here uses more than one thread):
 - ``score_nab_batch``: ``score()`` on the NAB corpus as one padded batch (28 series);
 - ``score_pipeline``: ``score()`` on the pipeline's shape (10 KPIs × 8 days at 1 minute);
 - ``score_fleet``: ``score()`` on 1,000 × 11,520 (a large program);
-- ``cli_nab``: ``tars-ci anomaly-score`` end to end on the NAB data folder (read, parse,
-  score, format, atomic write) in-process, so interpreter start-up is excluded.
+- ``cli_nab``: ``tars-ci anomaly-score --sort`` end to end on the NAB data folder (read,
+  parse, score, format, atomic write) in-process, so interpreter start-up is excluded (only
+  with ``--nab-dir``: NAB is not part of the project);
+- ``cli_big``: ``tars-ci anomaly-score`` in its own process on one generated CSV of
+  ``--rows`` rows (default 10,000,000, 1-minute Unix-second timestamps, a daily cycle and
+  noise): wall time and the child's peak RSS (``getrusage``), beside the input's size.
 
 The figures are printed and written to ``bench/results_anomaly.json``.
 """
@@ -22,6 +27,7 @@ import argparse
 import os
 import platform
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -39,7 +45,6 @@ from tars_ci.reports.jsonio import write_json
 from tars_ci.spec.model import AnomalySettings
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_NAB = HERE.parent.parent / "shared" / "nab" / "data"
 
 
 def best_cpu(body: Callable[[], object], repeat: int) -> float:
@@ -74,6 +79,55 @@ def nab_matrix(folder: Path) -> tuple[np.ndarray, int]:
     return out, sum(map(len, rows))
 
 
+def big_csv(path: Path, rows: int) -> int:
+    """Write a ``timestamp,value`` CSV of ``rows`` rows in blocks; its size in bytes."""
+    block = 1_000_000
+    rng = np.random.default_rng(4)
+    with path.open("w") as fh:
+        fh.write("timestamp,value\n")
+        for lo in range(0, rows, block):
+            t = np.arange(lo, min(rows, lo + block))
+            v = np.round(50 + 10 * np.sin(2 * np.pi * t / 1440) + rng.standard_normal(t.size), 3)
+            fh.write("".join(f"{a},{b}\n" for a, b in zip((1_600_000_000 + 60 * t).tolist(),
+                                                           v.tolist())))
+    return path.stat().st_size
+
+
+#: The memory case's child: runs the command, then prints its own peak RSS in bytes — the
+#: high-water mark of its own address space (VmHWM), which, unlike getrusage, does not count
+#: the benchmark's pages that the fork copied before exec.
+CHILD = """
+import resource, sys
+from tars_ci.cli import main
+code = main(sys.argv[1:])
+try:
+    status = open('/proc/self/status').read()
+    peak = int(status.split('VmHWM:')[1].split()[0]) * 1024
+except OSError:  # not Linux: getrusage (which may count the parent's pages too)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(peak)
+sys.exit(code)
+"""
+
+
+def cli_memory(rows: int) -> dict[str, float]:
+    """``tars-ci anomaly-score`` on a generated file of ``rows`` rows in a child process."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-anomaly-big-"))
+    try:
+        size = big_csv(folder / "big.csv", rows)
+        start = time.monotonic()
+        done = subprocess.run([sys.executable, "-c", CHILD, "anomaly-score", "--out-dir",
+                               str(folder / "out"), str(folder / "big.csv")], check=True,
+                              stdout=subprocess.PIPE, text=True)
+        wall = time.monotonic() - start
+        peak = int(done.stdout.split()[-1])
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    print(f"cli_big            {rows:>12,d} rows    {wall:8.1f} s wall  input {size / 2**20:,.0f} "
+          f"MiB  peak RSS {peak / 2**20:,.0f} MiB", flush=True)
+    return {"rows": rows, "input_bytes": size, "wall_seconds": wall, "peak_rss_bytes": peak}
+
+
 def run(nab: Path | None, repeat: int) -> dict[str, dict[str, float]]:
     settings = AnomalySettings()
     results: dict[str, dict[str, float]] = {}
@@ -99,7 +153,7 @@ def run(nab: Path | None, repeat: int) -> dict[str, dict[str, float]]:
         try:
             def cli() -> None:
                 shutil.rmtree(out, ignore_errors=True)
-                assert main(["anomaly-score", "--out-dir", str(out), str(nab)]) == 0
+                assert main(["anomaly-score", "--sort", "--out-dir", str(out), str(nab)]) == 0
             record("cli_nab", points, best_cpu(cli, repeat))
         finally:
             shutil.rmtree(out, ignore_errors=True)
@@ -108,20 +162,27 @@ def run(nab: Path | None, repeat: int) -> dict[str, dict[str, float]]:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--nab", type=Path, default=DEFAULT_NAB if DEFAULT_NAB.is_dir() else None,
-                        help="NAB data folder (default ../shared/nab/data when present)")
+    parser.add_argument("--nab-dir", type=Path,
+                        help="a NAB folder (its data/ is scored); without it the NAB cases "
+                             "are skipped")
     parser.add_argument("--repeat", type=int, default=3, help="runs per case (best is kept)")
+    parser.add_argument("--rows", type=int, default=10_000_000,
+                        help="rows of the generated file of the memory case (0 skips it)")
     parser.add_argument("--out", type=Path, default=HERE / "results_anomaly.json")
     return parser.parse_args(argv)
 
 
 if __name__ == "__main__":
     args = parse_args(sys.argv[1:])
-    figures = run(args.nab, args.repeat)
-    write_json(args.out, {
-        "benchmark": "anomaly scorer throughput, one core, CPU time, best of runs",
+    figures = run(args.nab_dir / "data" if args.nab_dir else None, args.repeat)
+    document: dict[str, object] = {
+        "benchmark": "anomaly scorer throughput, one core, CPU time, best of runs; "
+                     "anomaly-score peak memory on one large file",
         "machine": {"python": platform.python_version(), "numpy": np.__version__,
                     "processor": platform.machine()},
         "cases": figures,
-    })
+    }
+    if args.rows:
+        document["cli_big"] = cli_memory(args.rows)
+    write_json(args.out, document)
     print(f"written {args.out}")

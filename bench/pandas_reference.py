@@ -84,8 +84,9 @@ def analyse(values: np.ndarray, timestamps: np.ndarray, better_lower: np.ndarray
     episodes: list[EpisodeRow] = []
     for c0 in range(0, frame.shape[1], rows):
         block = frame.iloc[:, c0:c0 + rows]
-        score, z, expected = _fit(block, anomaly, period_steps(anomaly, step))
-        episodes += _episodes(c0, timestamps, score, z, expected, anomaly)
+        score, z, expected, scale = _fit(block, anomaly, period_steps(anomaly, step))
+        episodes += _episodes(c0, timestamps, block, score, z, expected, scale, anomaly,
+                              max(1, round(anomaly.max_episode_hours * 3600.0 / step)))
     direction, slope, spike = _trends(change.to_numpy().T, drift)
     episodes.sort(key=lambda e: (e.start, e.row))
     return Result(day_values, change.to_numpy().T, severity.T, episodes, direction, slope,
@@ -136,9 +137,9 @@ def _seasonal_ewma(x: pd.DataFrame, period: int, alpha: float) -> pd.DataFrame:
 
 
 def _fit(x: pd.DataFrame, s: AnomalySettings,
-         period: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+         period: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     observed = x.notna()
-    z, expected = _zscores(x, observed, s, period)
+    z, expected, scale = _zscores(x, observed, s, period)
     warm = observed.cumsum() > s.warmup
     found = np.maximum(_evidence(z.clip(lower=0.0), observed, s),
                        _evidence((-z).clip(lower=0.0), observed, s)).where(warm, 0.0)
@@ -146,18 +147,20 @@ def _fit(x: pd.DataFrame, s: AnomalySettings,
         found = found - s.refractory * _decaying_max(found, s.refractory_decay)
     evidence = np.maximum(found, SUB_EVIDENCE * (z.abs() / s.tail_z).clip(upper=1.0))
     evidence = evidence.where(observed & warm, 0.0)
-    return evidence / (evidence + HALF_EVIDENCE), z.where(observed), expected
+    return (evidence / (evidence + HALF_EVIDENCE), z.where(observed), expected,
+            scale.where(observed))
 
 
 def _zscores(x: pd.DataFrame, observed: pd.DataFrame, s: AnomalySettings,
-             period: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    level = _ewma(x, s.alpha).shift(1)
+             period: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    seasonal = _seasonal_ewma(x, period, s.season_alpha) if period else None
+    # through a gap the level follows the seasonal baseline
+    level = _ewma(x if seasonal is None else x.where(observed, seasonal), s.alpha).shift(1)
     floor = s.floor * level.abs()
-    baselines = [level]
-    if period:
-        baselines.append(_seasonal_ewma(x, period, s.season_alpha))
+    baselines = [level] if seasonal is None else [level, seasonal]
     z = pd.DataFrame(0.0, index=x.index, columns=x.columns)
     expected = level
+    sigma = pd.DataFrame(np.nan, index=x.index, columns=x.columns)
     for i, base in enumerate(baselines):
         resid = x - base
         dev = resid.abs()
@@ -176,7 +179,8 @@ def _zscores(x: pd.DataFrame, observed: pd.DataFrame, s: AnomalySettings,
         better = zi.abs() > z.abs()
         z = zi.where(better, z)
         expected = base.where(better, expected)
-    return z.where(observed, 0.0), expected
+        sigma = (scale * MAD_TO_SIGMA).where(better | (i == 0), sigma)
+    return z.where(observed, 0.0), expected, sigma
 
 
 def _phase_scale(dev: pd.DataFrame, period: int, s: AnomalySettings) -> pd.DataFrame:
@@ -224,35 +228,46 @@ def _decaying_max(v: pd.DataFrame, decay: float) -> pd.DataFrame:
     return np.exp(best.shift(1, fill_value=-np.inf))
 
 
-def _episodes(first_row: int, timestamps: np.ndarray, score: pd.DataFrame, z: pd.DataFrame,
-              expected: pd.DataFrame, s: AnomalySettings) -> list[EpisodeRow]:
-    """Flagged points grown over their runs of |z| ≥ z, merged across small gaps."""
+def _episodes(first_row: int, timestamps: np.ndarray, x: pd.DataFrame, score: pd.DataFrame,
+              z: pd.DataFrame, expected: pd.DataFrame, scale: pd.DataFrame,
+              s: AnomalySettings, longest: int) -> list[EpisodeRow]:
+    """From each alarm, the run outside the onset's band (expected ± z·scale) until the
+    series is back inside for more than ``merge_gap`` observed steps; later alarms within
+    ``merge_gap`` steps join it."""
     flagged = score >= s.threshold
-    if not flagged.to_numpy().any():
-        return []
-    strong = z.abs().fillna(0.0) >= s.z
-    # 1 at a flagged strong point, 0 where a run of strong points breaks, NaN inside a run:
-    # filling forward and backward marks every strong point whose run holds a flagged one
-    mark = pd.DataFrame(np.where(flagged & strong, 1.0, np.where(strong, np.nan, 0.0)),
-                        index=score.index, columns=score.columns)
-    in_run = strong & ((mark.ffill() == 1.0) | (mark.bfill() == 1.0))
-    anomalous = (flagged | in_run).to_numpy().T  # (S, T): row-major order groups by series
-    rows, cols = np.nonzero(anomalous)
-    new = np.ones(len(rows), dtype=bool)
-    new[1:] = (rows[1:] != rows[:-1]) | (np.diff(cols) > s.merge_gap + 1)
-    starts = np.flatnonzero(new)
-    ends = np.append(starts[1:], len(rows)) - 1
-    zs, scores, exp = z.to_numpy().T, score.to_numpy().T, expected.to_numpy().T
-    out = []
-    for a, b in zip(starts.tolist(), ends.tolist()):
-        count = b - a + 1
-        if count < s.min_points:
-            continue
-        r, lo, hi = int(rows[a]), int(cols[a]), int(cols[b])
-        peak = lo + int(np.argmax(np.abs(np.nan_to_num(zs[r, lo:hi + 1]))))
-        out.append(EpisodeRow(first_row + r, float(timestamps[lo]), float(timestamps[hi]),
-                              count, float(zs[r, peak]), float(np.max(scores[r, lo:hi + 1])),
-                              float(exp[r, peak])))
+    out: list[EpisodeRow] = []
+    calm = s.merge_gap + 1
+    for c in np.flatnonzero(flagged.to_numpy().any(axis=0)).tolist():
+        col = x.iloc[:, c]
+        alarms = np.flatnonzero(flagged.iloc[:, c].to_numpy())
+        k = 0
+        while k < len(alarms):
+            onset = int(alarms[k])
+            centre, width = expected.iat[onset, c], s.z * scale.iat[onset, c]
+            if not (np.isfinite(centre) and np.isfinite(width)):
+                centre, width = col.iat[onset], 0.0
+            ahead = col.iloc[onset:onset + longest].dropna()
+            outside = ~ahead.between(centre - width, centre + width)
+            outside.iloc[0] = True
+            back = (~outside).astype(np.int64).rolling(calm).sum().shift(-(calm - 1))
+            first_back = np.flatnonzero(back.to_numpy() == calm)
+            run = outside.iloc[:first_back[0]] if first_back.size else outside
+            anomalous = run.index[run.to_numpy()]
+            last = int(anomalous[-1])
+            k += 1
+            while k < len(alarms) and alarms[k] <= last + s.merge_gap:
+                last = max(last, int(alarms[k]))
+                k += 1
+            joined = [a for a in alarms if onset < a <= last and a not in set(anomalous)]
+            count = len(anomalous) + len(joined)
+            if count < s.min_points:
+                continue
+            zs = z.iloc[onset:last + 1, c].to_numpy()
+            peak = onset + int(np.argmax(np.abs(np.nan_to_num(zs))))
+            out.append(EpisodeRow(first_row + c, float(timestamps[onset]),
+                                  float(timestamps[last]), count, float(z.iat[peak, c]),
+                                  float(score.iloc[onset:last + 1, c].max()),
+                                  float(expected.iat[peak, c])))
     return out
 
 

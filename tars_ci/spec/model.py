@@ -292,8 +292,8 @@ class AnomalySettings:
     """
 
     z: float = field(default=3.0, metadata=doc(
-        "The runbook's z-score rule: an episode spans its flagged points and the neighbouring "
-        "points whose |z| is at least this.", exclusiveMinimum=0))
+        "The runbook's z-score rule: an episode lasts while the series is outside its "
+        "pre-episode band, the onset's baseline ± this many of its scales.", exclusiveMinimum=0))
     alpha: float = field(default=0.05, metadata=doc(
         "EWMA smoothing factor of the level baseline (0, 1].", exclusiveMinimum=0, maximum=1))
     scale_alpha: float = field(default=0.03, metadata=doc(
@@ -350,9 +350,14 @@ class AnomalySettings:
         "of the tail probability, so 0.5 is a one-in-a-hundred surprise.",
         exclusiveMinimum=0, exclusiveMaximum=1))
     min_points: int = field(default=1, metadata=doc(
-        "Anomalous points an episode needs (flagged or within its z extent).", minimum=1))
+        "Anomalous points an episode needs (alarms, and points outside its band).", minimum=1))
     merge_gap: int = field(default=5, metadata=doc(
-        "Anomalous points at most this many steps apart join one episode.", minimum=0))
+        "An episode ends once the series has been back in its band for more than this many "
+        "steps; alarms at most this many steps after its last anomalous point join it.",
+        minimum=0))
+    max_episode_hours: float = field(default=24.0, metadata=doc(
+        "A series still outside its band this long after the onset has a new normal: the "
+        "episode ends there (recovered: false).", exclusiveMinimum=0))
 
     def problems(self) -> list[tuple[str, str]]:
         out = []
@@ -370,7 +375,8 @@ class AnomalySettings:
             out.append(("threshold", "must be in (0, 1)"))
         if any(n < 1 for n in self.count_windows):
             out.append(("count_windows", "windows must be at least 1 step"))
-        for name in ("z", "tail_z", "prior_weight", "prior_tail", "prior_tail_weight"):
+        for name in ("z", "tail_z", "prior_weight", "prior_tail", "prior_tail_weight",
+                     "max_episode_hours"):
             if not getattr(self, name) > 0:
                 out.append((name, "must be > 0"))
         for name in ("floor", "season_hours", "season_width", "warmup", "periodic_lookback"):

@@ -148,3 +148,93 @@ def test_usage_errors_exit_2(tmp_path: Path, capsys):
     clash = write_csv(tmp_path / "other" / "a.csv", series(50, 9))
     assert main(["anomaly-score", "--out-dir", str(tmp_path / "o"), str(src), str(clash)]) == 2
     assert "would both be written to" in capsys.readouterr().err
+
+
+def stamps_5min(n: int, start: int = 1_700_000_000) -> list[str]:
+    return [str(start + 300 * i) for i in range(n)]
+
+
+def scores_of(path: Path) -> list[float]:
+    return [float(r["anomaly_score"]) for r in read(path)]
+
+
+def test_unsorted_timestamps_exit_2_naming_the_row_or_are_sorted_with_a_warning(
+        tmp_path: Path, capsys):
+    values = series(900, 10, spike=700)
+    stamps = stamps_5min(900)
+    stamps[400], stamps[401] = stamps[401], stamps[400]
+    src = write_csv(tmp_path / "in.csv", values, stamps)
+    assert main(["anomaly-score", "--out-dir", str(tmp_path / "out"), str(src)]) == 2
+    assert (f"{src}:403: timestamp '{stamps[401]}' is earlier than the row above"
+            in capsys.readouterr().err)
+    assert not (tmp_path / "out").exists()
+    assert main(["anomaly-score", "--sort", "--out-dir", str(tmp_path / "out"), str(src)]) == 0
+    assert "1 row(s) out of time order and 0 repeated" in capsys.readouterr().err
+    rows = read(tmp_path / "out" / "in.csv")
+    assert [r["timestamp"] for r in rows] == sorted(stamps)  # written in time order
+    ordered = write_csv(tmp_path / "sorted" / "in.csv", [values[i] for i in
+                        sorted(range(900), key=lambda i: stamps[i])], sorted(stamps))
+    assert main(["anomaly-score", "--out-dir", str(tmp_path / "o2"), str(ordered)]) == 0
+    assert scores_of(tmp_path / "out" / "in.csv") == scores_of(tmp_path / "o2" / "in.csv")
+
+
+def test_a_repeated_timestamp_exits_2_or_both_rows_are_scored_with_sort(tmp_path: Path, capsys):
+    values = series(900, 11)
+    stamps = stamps_5min(900)
+    stamps[500] = stamps[499]
+    src = write_csv(tmp_path / "dup.csv", values, stamps)
+    assert main(["anomaly-score", "--out-dir", str(tmp_path / "out"), str(src)]) == 2
+    assert f"{src}:502: timestamp '{stamps[500]}' repeats the timestamp of the row above" in (
+        capsys.readouterr().err)
+    assert main(["anomaly-score", "--sort", "--out-dir", str(tmp_path / "out"), str(src)]) == 0
+    rows = read(tmp_path / "out" / "dup.csv")
+    assert [(r["timestamp"], r["value"]) for r in rows] == [
+        (t, str(v)) for t, v in zip(stamps, values)]  # every row, in file order
+
+
+def test_epoch_milliseconds_are_read_as_milliseconds(tmp_path: Path):
+    values = series(900, 12, spike=700)
+    seconds = stamps_5min(900)
+    millis = [f"{int(t) * 1000}" for t in seconds]
+    for name, stamps in (("s", seconds), ("ms", millis)):
+        src = write_csv(tmp_path / "in" / f"{name}.csv", values, stamps)
+        assert main(["anomaly-score", "--out-dir", str(tmp_path / name), str(src)]) == 0
+    got = scores_of(tmp_path / "ms" / "ms.csv")
+    assert got == scores_of(tmp_path / "s" / "s.csv")
+    assert got[700] >= 0.5  # read as seconds, the 300,000 s step would leave no daily period
+    micros = write_csv(tmp_path / "in" / "us.csv", values, [f"{int(t) * 10**6}" for t in seconds])
+    assert main(["anomaly-score", "--out-dir", str(tmp_path / "us"), str(micros)]) == 0
+    assert scores_of(tmp_path / "us" / "us.csv") == got
+
+
+def test_a_six_hour_gap_keeps_the_daily_phase_and_raises_no_alarm(tmp_path: Path):
+    n = 5 * 288
+    t = np.arange(n)
+    rng = np.random.default_rng(13)
+    x = np.round(50 + 20 * np.sin(2 * np.pi * t / 288) + 0.5 * rng.standard_normal(n), 3)
+    keep = (t < 3 * 288 + 40) | (t >= 3 * 288 + 112)  # 72 rows (six hours) missing on day 3
+    stamps = [str(1_700_000_000 + 300 * int(i)) for i in t[keep]]
+    src = write_csv(tmp_path / "gap.csv", x[keep].tolist(), stamps)
+    assert main(["anomaly-score", "--out-dir", str(tmp_path / "out"), str(src)]) == 0
+    rows = read(tmp_path / "out" / "gap.csv")
+    first_after = int(np.flatnonzero(t[keep] >= 3 * 288 + 112)[0])
+    assert rows[first_after]["timestamp"] == str(1_700_000_000 + 300 * (3 * 288 + 112))
+    assert all(r["anomaly"] == "0" for r in rows[first_after:first_after + 24])
+    # the same rows scored by row count (the gap closed up) put every later day off phase
+    squeezed = score(np.array([x[keep]]), AnomalySettings(), 300.0).score[0]
+    grid = np.where(keep, x, np.nan)
+    on_grid = score(grid[None], AnomalySettings(), 300.0).score[0][keep]
+    assert scores_of(tmp_path / "out" / "gap.csv") == pytest.approx(on_grid.tolist(), abs=1e-9)
+    assert (squeezed >= 0.5).sum() > (on_grid >= 0.5).sum()
+
+
+def test_a_long_file_streams_in_chunks_with_the_same_scores(tmp_path: Path, monkeypatch):
+    from tars_ci.cli import anomaly_csv
+
+    values = series(5000, 14, spike=4000)
+    src = write_csv(tmp_path / "long.csv", values, stamps_5min(5000))
+    assert main(["anomaly-score", "--out-dir", str(tmp_path / "whole"), str(src)]) == 0
+    monkeypatch.setattr(anomaly_csv, "CHUNK_BYTES", 4096)  # about 200 rows a chunk
+    assert main(["anomaly-score", "--out-dir", str(tmp_path / "chunks"), str(src)]) == 0
+    assert (tmp_path / "whole" / "long.csv").read_bytes() == (
+        tmp_path / "chunks" / "long.csv").read_bytes()

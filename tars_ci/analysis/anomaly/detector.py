@@ -15,6 +15,9 @@ expected change does *not* happen still stands out against the seasonal baseline
 row's z is that of the baseline with the larger |z|: either one being surprised counts. A
 baseline speaks only once its scale has seen ``warmup`` residuals — and the seasonal one only
 once its own phase history exists, so one day's spike is not a pattern whose absence alarms.
+Through missing samples the level follows the seasonal baseline, so the first row after a
+gap is compared with where the daily pattern has gone (callers put rows on a time grid,
+NaN where a sample is missing: :mod:`.stream`).
 
 Stage 2 — evidence, ``e = −log10 P``. A point whose |z| exceeds ``tail_z`` is an
 exceedance. Separately for upward and downward exceedances, the detector learns their rate
@@ -70,11 +73,13 @@ class Scores(NamedTuple):
 
 
 class Fit(NamedTuple):
-    """Scores plus the baseline each z was measured against (for episodes)."""
+    """Scores plus the baseline each z was measured against and its scale (for episodes):
+    ``z = (value − expected) / scale`` wherever the baseline speaks."""
 
     score: np.ndarray
     z: np.ndarray
     expected: np.ndarray
+    scale: np.ndarray  # σ-equivalent scale of that baseline; NaN where missing
 
 
 def period_steps(settings: AnomalySettings, step: timedelta | float) -> int:
@@ -104,7 +109,8 @@ def fit(values: np.ndarray, settings: AnomalySettings,
     if x.ndim != 2:
         raise ValueError(f"values must be a 2-D (series, time) array, got shape {x.shape}")
     period = period_steps(settings, step)
-    out = Fit(np.zeros(x.shape), np.full(x.shape, np.nan), np.full(x.shape, np.nan))
+    out = Fit(np.zeros(x.shape), np.full(x.shape, np.nan), np.full(x.shape, np.nan),
+              np.full(x.shape, np.nan))
     rows = max(1, BLOCK_CELLS // max(1, x.shape[1]))
     for r0 in range(0, x.shape[0], rows):
         unit = _unit(x[r0:r0 + rows])
@@ -112,6 +118,7 @@ def fit(values: np.ndarray, settings: AnomalySettings,
         out.score[r0:r0 + rows] = block.score
         out.z[r0:r0 + rows] = block.z
         out.expected[r0:r0 + rows] = block.expected * unit
+        out.scale[r0:r0 + rows] = block.scale * unit
     return out
 
 
@@ -129,7 +136,7 @@ def _unit(x: np.ndarray) -> np.ndarray:
 
 def _fit_block(x: np.ndarray, s: AnomalySettings, period: int) -> Fit:
     observed = np.isfinite(x)
-    z, expected = _zscores(x, observed, s, period)
+    z, expected, scale = _zscores(x, observed, s, period)
     warm = np.cumsum(observed, axis=1) > s.warmup
     found = np.maximum(_evidence(np.maximum(z, 0.0), observed, s),
                        _evidence(np.maximum(-z, 0.0), observed, s))
@@ -138,19 +145,23 @@ def _fit_block(x: np.ndarray, s: AnomalySettings, period: int) -> Fit:
         found -= s.refractory * filters.decaying_max(found, s.refractory_decay)
     evidence = np.maximum(found, SUB_EVIDENCE * np.minimum(np.abs(z) / s.tail_z, 1.0))
     evidence[~(observed & warm)] = 0.0
-    return Fit(evidence / (evidence + HALF_EVIDENCE), np.where(observed, z, np.nan), expected)
+    return Fit(evidence / (evidence + HALF_EVIDENCE), np.where(observed, z, np.nan), expected,
+               np.where(observed, scale, np.nan))
 
 
 def _zscores(x: np.ndarray, observed: np.ndarray, s: AnomalySettings,
-             period: int) -> tuple[np.ndarray, np.ndarray]:
-    """Signed z against the more surprised baseline, and that baseline's value."""
-    level = filters.lag(filters.ewma(x, s.alpha))
+             period: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Signed z against the more surprised baseline, that baseline's value and its scale."""
+    seasonal = filters.seasonal_ewma(x, period, s.season_alpha) if period else None
+    # Through a gap the level follows the seasonal baseline where it exists, so the first
+    # row after a gap is compared with where the daily pattern has gone, not with the level
+    # the series had when the data stopped.
+    level = filters.lag(filters.ewma(x if seasonal is None else _imputed(x, seasonal), s.alpha))
     floor = s.floor * np.abs(level)
-    baselines = [level]
-    if period:
-        baselines.append(filters.seasonal_ewma(x, period, s.season_alpha))
+    baselines = [level] if seasonal is None else [level, seasonal]
     z = np.zeros(x.shape)
     expected = level.copy()
+    sigma = np.full(x.shape, np.nan)
     for i, base in enumerate(baselines):
         resid = x - base
         known = np.isfinite(resid)
@@ -169,7 +180,13 @@ def _zscores(x: np.ndarray, observed: np.ndarray, s: AnomalySettings,
         better = np.abs(zi) > np.abs(z)
         z = np.where(better, zi, z)
         expected = np.where(better, base, expected)
-    return np.where(observed, z, 0.0), expected
+        sigma = np.where(better | (i == 0), scale * MAD_TO_SIGMA, sigma)
+    return np.where(observed, z, 0.0), expected, sigma
+
+
+def _imputed(x: np.ndarray, seasonal: np.ndarray) -> np.ndarray:
+    """``x`` with missing samples replaced by the seasonal baseline (where it exists)."""
+    return np.where(np.isfinite(x), x, seasonal)
 
 
 def _phase_scale(dev: np.ndarray, period: int, s: AnomalySettings) -> np.ndarray:
