@@ -189,7 +189,9 @@ def episode_entry(spec: Spec, episode: Episode, ga_time: datetime) -> EpisodeEnt
                         peak_time=iso(episode.peak_time), peak_value=episode.peak_value,
                         peak_z=episode.peak_z, peak_score=episode.peak_score,
                         points=episode.points, direction=episode.direction,
-                        expected=episode.expected, day=day, bad_direction=bad)
+                        expected=episode.expected, onset_z=episode.onset_z,
+                        band_low=episode.band_low, band_high=episode.band_high,
+                        recovered=episode.recovered, day=day, bad_direction=bad)
 
 
 def anomaly_events(spec: Spec, through_day: int,

@@ -219,7 +219,8 @@ class HealthReport:
 
 
 
-class EpisodeEntry(NamedTuple):
+@dataclass(frozen=True)
+class EpisodeEntry:
     """One anomaly episode with UTC times, its program day, and whether it is in its KPI's
     bad direction."""
 
@@ -235,6 +236,13 @@ class EpisodeEntry(NamedTuple):
     expected: float
     day: int
     bad_direction: bool
+    onset_z: float | None = field(default=None, metadata=since(2))
+    """The z the onset was flagged with (None in files before schema 2)."""
+    band_low: float | None = field(default=None, metadata=since(2))
+    """The pre-episode band, expected ± z·scale at the onset, it had to come back into."""
+    band_high: float | None = field(default=None, metadata=since(2))
+    recovered: bool | None = field(default=None, metadata=since(2))
+    """False: the series settled at a new normal, or the data ended."""
 
 
 @dataclass(frozen=True)
