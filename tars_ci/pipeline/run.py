@@ -41,7 +41,7 @@ from tars_ci.pipeline.judge import (
     judge_day,
 )
 from tars_ci.pipeline.program import judge_program
-from tars_ci.reports import documents
+from tars_ci.reports import documents, retro
 from tars_ci.reports.records import (
     AnomalyEvents,
     DaySummary,
@@ -128,11 +128,11 @@ def run_program(spec: Spec, source: Source, reports_dir: Path, options: RunOptio
         if asked is None:
             notes.append(nothing_due(spec, options.now, recorded, None))
         history = store.load()  # a history that cannot be read is said now, not later
-        retro = False
+        retro_written = False
         if complete and release.days in recorded and not store.outputs_complete():
             written += finish(spec, store, history)
-            retro = True
-        return RunResult(store.root, (), (), tuple(written), retro, complete, tuple(notes),
+            retro_written = True
+        return RunResult(store.root, (), (), tuple(written), retro_written, complete, tuple(notes),
                          store.paths.retro_md)
 
     # A day that is re-judged is read only to be compared with: if its files are unreadable
@@ -187,11 +187,11 @@ def run_program(spec: Spec, source: Source, reports_dir: Path, options: RunOptio
     judged = tuple(w.day for w in wanted)
     outcomes = tuple(outcome_of(summaries[d]) for d in judged if d > 0 and d in summaries)
 
-    retro = False
+    retro_written = False
     if complete and release.days in store.recorded_days():
         written += finish(spec, store, store.load())
-        retro = True
-    return RunResult(store.root, judged, outcomes, tuple(written), retro, complete,
+        retro_written = True
+    return RunResult(store.root, judged, outcomes, tuple(written), retro_written, complete,
                      tuple(notes), store.paths.retro_md)
 
 
@@ -246,8 +246,8 @@ def _merged_events(spec: Spec, history: History, episodes: Sequence[anomaly.Epis
 
 def finish(spec: Spec, store: HistoryStore, history: History) -> list[Path]:
     """Write the regression analysis and retrospective from ``history``."""
-    regression, retro, markdown = judge_program(spec, history)
-    written = store.write_outputs(regression, retro, markdown)
+    regression, retro_doc, markdown = retro.build(spec, history, judge_program(spec, history))
+    written = store.write_outputs(regression, retro_doc, markdown)
     log.info("day %d recorded: regression analysis and retrospective in %s",
              spec.release.days, store.paths.retro_md.parent)
     return written

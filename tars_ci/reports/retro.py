@@ -13,11 +13,9 @@ from typing import Any
 
 import jinja2
 
-from tars_ci.analysis.cost import cost_report
-from tars_ci.analysis.mitigation import mitigation_plan
 from tars_ci.analysis.priority import Finding
-from tars_ci.analysis.regression import regression_report, unexpected_drifts
-from tars_ci.analysis.slo import SloReport, slo_report
+from tars_ci.analysis.slo import SloReport
+from tars_ci.pipeline.program import ProgramJudgement
 from tars_ci.reports import charts, markdown
 from tars_ci.reports.codec import Location, encode
 from tars_ci.reports.documents import release_block
@@ -30,34 +28,19 @@ from tars_ci.reports.records import (
     Retrospective,
 )
 from tars_ci.reports.store import History
-from tars_ci.spec.model import PRIORITIES, SEVERITIES, Spec
-
-_SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+from tars_ci.spec.model import PRIORITIES, Spec
 
 
-def build(spec: Spec, history: History) -> tuple[RegressionSummary, Retrospective, str]:
-    """(regression analysis, retrospective, retrospective Markdown) of the recorded days."""
-    n = spec.release.days
-    days = [history.days[d].summary for d in sorted(history.days) if 1 <= d <= n]
+def build(spec: Spec, history: History,
+          judged: ProgramJudgement) -> tuple[RegressionSummary, Retrospective, str]:
+    """(regression analysis, retrospective, retrospective Markdown) of a judged program."""
+    days = judged.days
     anomalies = history.anomalies.episodes if history.anomalies is not None else ()
     titles = {k.name: k.display for k in spec.kpis}
-    baseline = {k: (e.value if e.status == "ok" else None)
-                for k, e in (history.ga.kpis.items() if history.ga else [])}
-    values = {k.name: {d.day: d.metrics_comparison[k.name].value for d in days
-                       if k.name in d.metrics_comparison} for k in spec.kpis}
-
-    regression = regression_report(spec.kpis, baseline, values, spec.thresholds.drift, n)
+    baseline, values = judged.baseline, judged.values
+    regression, drifts, cost, slos = judged.regression, judged.drifts, judged.cost, judged.slos
+    worst, steps, final = judged.worst, judged.steps, judged.final
     regression_doc = RegressionSummary(release_block(spec), *regression)
-    drifts = unexpected_drifts(regression, spec.kpis, spec.thresholds.drift)
-
-    rates = {k: {0: baseline.get(k), **v} for k, v in values.items()}
-    cost = cost_report(spec.kpis, rates, n)
-    slos = [slo_report(slo, [d.slo[slo.name] for d in days if slo.name in d.slo], n)
-            for slo in spec.slos]
-
-    worst = _worst_findings(days)
-    steps = mitigation_plan(tuple(worst.values()), spec)
-    final = days[-1].rollback_recommendation if days else None
     model: dict[str, Any] = {
         "release": release_block(spec),
         "health_by_day": [_day_row(d) for d in days],
@@ -90,20 +73,6 @@ def build(spec: Spec, history: History) -> tuple[RegressionSummary, Retrospectiv
 
 
 # --------------------------------------------------------------------------- sections
-
-
-def _worst_findings(days: Sequence[Any]) -> dict[str, Finding]:
-    """Each finding id at its most urgent (then most severe, then earliest) occurrence."""
-    worst: dict[str, Finding] = {}
-    for d in days:
-        for f in d.findings:
-            key = (PRIORITIES.index(f.priority), -_SEVERITY_RANK[f.severity], f.day)
-            old = worst.get(f.id)
-            if old is None or key < (PRIORITIES.index(old.priority),
-                                     -_SEVERITY_RANK[old.severity], old.day):
-                worst[f.id] = f
-    return dict(sorted(worst.items(), key=lambda kv: (PRIORITIES.index(kv[1].priority),
-                                                      -_SEVERITY_RANK[kv[1].severity], kv[0])))
 
 
 def _day_row(d: Any) -> dict[str, Any]:

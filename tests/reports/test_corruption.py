@@ -37,7 +37,7 @@ KIND = {"ga_kpis": records.GaSummary, "stability": records.DaySummary,
 FILES = sorted(p.relative_to(DEMO).as_posix() for p in DEMO.rglob("*.json"))
 FREE_FORM = ("provenance", "thresholds"), ("settings",)
 
-Part = typing.Union[str, int]
+Part = str | int
 
 
 def _unwrap(tp: Any) -> list[Any]:
@@ -46,7 +46,7 @@ def _unwrap(tp: Any) -> list[Any]:
     return [tp]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def field_type(cls: type, name: str) -> Any:
     return typing.get_type_hints(cls)[name]
 
@@ -118,7 +118,7 @@ def corruptions(name: str) -> st.SearchStrategy[tuple[str, tuple[Part, ...], str
     return st.sampled_from(_options(name)).map(lambda o: (name, o[1], o[0]))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _options(name: str) -> list[tuple[str, tuple[Part, ...], str]]:
     """Every (corruption, path, description) that applies to file ``name``."""
     root = KIND[name.split("/")[0]]
