@@ -22,16 +22,14 @@ file that cannot be read or parsed stops the run with exit 2, naming the file an
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
-import os
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tars_ci.cli import EXIT_OK
-from tars_ci.errors import ReportError, UsageError
+from tars_ci.errors import UsageError
+from tars_ci.reports.jsonio import write_parts
 
 if TYPE_CHECKING:
     import numpy as np
@@ -158,25 +156,7 @@ def format_rows(stamps: list[str], values: list[str], scores: np.ndarray,
 
 def write_streamed(path: Path, parts: Iterator[str]) -> None:
     """Write ``parts`` to a temporary file beside ``path``, then rename it into place."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.fchmod(fd, 0o666 & ~umask)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                for part in parts:
-                    fh.write(part)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
-    except OSError as exc:
-        raise ReportError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    write_parts(path, parts)
 
 
 def _needs_quotes(cell: str) -> bool:

@@ -14,7 +14,7 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -64,13 +64,24 @@ def write_bytes(path: Path, data: bytes) -> bool:
     try:
         if path.exists() and path.read_bytes() == data:
             return False
+    except OSError as exc:
+        raise ReportError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    write_parts(path, [data])
+    return True
+
+
+def write_parts(path: Path, parts: Iterable[bytes | str]) -> None:
+    """Atomically write ``parts`` in turn (text as UTF-8): a temporary file beside ``path``,
+    fsynced, then renamed over it, so a reader sees the old file or the whole new one."""
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
         mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
             os.fchmod(fd, mode)  # mkstemp makes 0600; keep the file's mode or the umask's
             with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
+                for part in parts:
+                    fh.write(part.encode("utf-8") if isinstance(part, str) else part)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
@@ -80,7 +91,6 @@ def write_bytes(path: Path, data: bytes) -> bool:
             raise
     except OSError as exc:
         raise ReportError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    return True
 
 
 def remove_temporaries(root: Path) -> list[Path]:
