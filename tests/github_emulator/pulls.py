@@ -65,7 +65,8 @@ class PullHandlers:
                 f"No commits between {base} and {branch}", "PullRequest"))
         it = self._new_item(repo, login, str(body.get("title", "")), body.get("body"), [], [])
         it["pull"] = {"head": branch, "base": base, "head_sha": head_sha, "base_sha": base_sha,
-                      "merged_at": None, "merge_commit_sha": None, "reviewers": []}
+                      "merged_at": None, "merge_commit_sha": None, "reviewers": [],
+                      "teams": []}
         doc = self.pull_doc(repo, it)
         return Reply(201, doc, {"Location": doc["url"]})
 
@@ -99,17 +100,57 @@ class PullHandlers:
         it["updated_at"] = now()
         return Reply(200, self.pull_doc(repo, it))
 
-    def request_reviewers(self, repo: Repo, params: dict[str, str], body: dict[str, Any],
-                          **_: Any) -> Reply:
-        """POST /repos/{o}/{r}/pulls/{n}/requested_reviewers."""
+    def list_requested_reviewers(self, repo: Repo, params: dict[str, str], **_: Any) -> Reply:
+        """GET /repos/{o}/{r}/pulls/{n}/requested_reviewers: ``{"users", "teams"}``."""
         it = self._pull(repo, params["pull_number"])
         if it is None:
             return Reply(404, D.error("Not Found", 404))
-        for login in body.get("reviewers", []):
+        doc = self.pull_doc(repo, it, full=False)
+        return Reply(200, {"users": doc["requested_reviewers"], "teams": doc["requested_teams"]})
+
+    def request_reviewers(self, repo: Repo, params: dict[str, str], body: dict[str, Any],
+                          **_: Any) -> Reply:
+        """POST /repos/{o}/{r}/pulls/{n}/requested_reviewers: adds users and team slugs
+        (a repeated request changes nothing); 422 for the author or a non-collaborator."""
+        it = self._pull(repo, params["pull_number"])
+        if it is None:
+            return Reply(404, D.error("Not Found", 404))
+        logins = [str(x) for x in body.get("reviewers", [])]
+        teams = [str(x) for x in body.get("team_reviewers", [])]
+        if it["user"] in logins:
+            return Reply(422, D.error("Review cannot be requested from pull request author.",
+                                      422))
+        if repo.collaborators is not None and any(
+                login not in repo.collaborators and login != repo.owner for login in logins):
+            return Reply(422, D.error(
+                "Reviews may only be requested from collaborators. One or more of the users or "
+                f"teams you specified is not a collaborator of the {repo.owner}/{repo.name} "
+                "repository.", 422))
+        pull = it["pull"]
+        for login in logins:
             self.users.setdefault(login, self._id())
-            if login not in it["pull"]["reviewers"]:
-                it["pull"]["reviewers"].append(login)
+            if login not in pull["reviewers"]:
+                pull["reviewers"].append(login)
+        for slug in teams:
+            if slug not in pull["teams"]:
+                pull["teams"].append(slug)
+        it["updated_at"] = now()
         return Reply(201, self.pull_doc(repo, it, full=False))
+
+    def remove_requested_reviewers(self, repo: Repo, params: dict[str, str],
+                                   body: dict[str, Any], **_: Any) -> Reply:
+        """DELETE /repos/{o}/{r}/pulls/{n}/requested_reviewers (logins not requested are
+        ignored)."""
+        it = self._pull(repo, params["pull_number"])
+        if it is None:
+            return Reply(404, D.error("Not Found", 404))
+        pull = it["pull"]
+        gone = {str(x) for x in body.get("reviewers", [])}
+        gone_teams = {str(x) for x in body.get("team_reviewers", [])}
+        pull["reviewers"] = [x for x in pull["reviewers"] if x not in gone]
+        pull["teams"] = [x for x in pull["teams"] if x not in gone_teams]
+        it["updated_at"] = now()
+        return Reply(200, self.pull_doc(repo, it, full=False))
 
     def merge_pull(self, repo: Repo, number: int) -> None:
         """Test control: mark a pull request merged (and closed)."""

@@ -222,6 +222,61 @@ class EmulatorState(PullHandlers):
                 it["labels"].append(n)
         return Reply(200, self._label_docs(repo, it["labels"]))
 
+    def set_issue_labels(self, repo: Repo, params: dict[str, str], body: Any,
+                         **_: Any) -> Reply:
+        """PUT /repos/{o}/{r}/issues/{n}/labels (replaces; an empty list removes them all)."""
+        it = self._issue(repo, params["issue_number"])
+        if it is None:
+            return Reply(404, D.error("Not Found", 404))
+        it["labels"] = self._ensure_labels(repo, labels_of(body))
+        it["updated_at"] = now()
+        return Reply(200, self._label_docs(repo, it["labels"]))
+
+    def remove_issue_label(self, repo: Repo, params: dict[str, str], **_: Any) -> Reply:
+        """DELETE /repos/{o}/{r}/issues/{n}/labels/{name} (404 when the issue lacks it)."""
+        it = self._issue(repo, params["issue_number"])
+        if it is None:
+            return Reply(404, D.error("Not Found", 404))
+        key = unquote(params["name"]).lower()
+        kept = [n for n in it["labels"] if n.lower() != key]
+        if len(kept) == len(it["labels"]):
+            return Reply(404, D.error("Label does not exist", 404))
+        it["labels"] = kept
+        it["updated_at"] = now()
+        return Reply(200, self._label_docs(repo, it["labels"]))
+
+    def _comment(self, repo: Repo, comment_id: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """The issue and the comment with this id (comment ids are unique per emulator)."""
+        for it in repo.issues.values():
+            for c in it["comments"]:
+                if str(c["id"]) == comment_id:
+                    return it, c
+        return None
+
+    def get_comment(self, repo: Repo, params: dict[str, str], **_: Any) -> Reply:
+        """GET /repos/{o}/{r}/issues/comments/{id}."""
+        found = self._comment(repo, params["comment_id"])
+        if found is None:
+            return Reply(404, D.error("Not Found", 404))
+        it, c = found
+        return Reply(200, D.comment(self.urls, repo.owner, repo.name, it["number"], c,
+                                    self.users))
+
+    def update_comment(self, repo: Repo, params: dict[str, str], body: dict[str, Any],
+                       **_: Any) -> Reply:
+        """PATCH /repos/{o}/{r}/issues/comments/{id}: the body (422 when empty or too long)."""
+        found = self._comment(repo, params["comment_id"])
+        if found is None:
+            return Reply(404, D.error("Not Found", 404))
+        it, c = found
+        text = str(body.get("body", ""))
+        if not text or len(text) > 65536:
+            return Reply(422, D.validation_failed("body is missing or too long",
+                                                  "IssueComment", "custom", "body"))
+        c["body"], c["updated_at"] = text, now()
+        return Reply(200, D.comment(self.urls, repo.owner, repo.name, it["number"], c,
+                                    self.users))
+
     # ------------------------------------------------------------------ labels
     def list_labels(self, repo: Repo, **_: Any) -> Reply:
         """GET /repos/{o}/{r}/labels."""
