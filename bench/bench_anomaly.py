@@ -11,9 +11,10 @@ shared, and nothing here uses more than one thread):
 - ``score_nab_batch``: ``score()`` on the NAB corpus as one padded batch (28 series);
 - ``score_pipeline``: ``score()`` on the pipeline's shape (10 KPIs × 8 days at 1 minute);
 - ``score_fleet``: ``score()`` on 1,000 × 11,520 (a large program);
-- ``cli_nab``: ``tars-ci anomaly-score --sort`` end to end on the NAB data folder (read,
+- ``cli_nab``: ``tars-ci anomaly-score --sort`` end to end on the NAB files (read,
   parse, score, format, atomic write) in-process, so interpreter start-up is excluded (only
-  with ``--nab-dir``: NAB is not part of the project);
+  with ``--nab-dir``, a NAB checkout, whose README groups are used (:data:`bench.nab.GROUPS`):
+  NAB is not part of the project; without it the NAB cases are skipped with a note);
 - ``cli_big``: ``tars-ci anomaly-score`` in its own process on one generated CSV of
   ``--rows`` rows (default 10,000,000, 1-minute Unix-second timestamps, a daily cycle and
   noise): wall time and the child's peak RSS (``getrusage``), beside the input's size.
@@ -39,6 +40,11 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import numpy as np
 
+if not __package__:  # run as `python bench/bench_anomaly.py`: the repository root holds bench/
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.measure import BenchError
+from bench.nab import group_folders
 from tars_ci.analysis.anomaly import score
 from tars_ci.cli import main
 from tars_ci.reports.jsonio import write_json
@@ -67,10 +73,10 @@ def synthetic(series: int, steps: int, seed: int) -> np.ndarray:
     return x
 
 
-def nab_matrix(folder: Path) -> tuple[np.ndarray, int]:
+def nab_matrix(folders: list[Path]) -> tuple[np.ndarray, int]:
     """The NAB values as one NaN-padded matrix, and the number of real points."""
     rows = []
-    for path in sorted(folder.rglob("*.csv")):
+    for path in sorted(p for folder in folders for p in folder.rglob("*.csv")):
         lines = path.read_text().splitlines()[1:]
         rows.append([float(line.rsplit(",", 1)[1]) for line in lines])
     out = np.full((len(rows), max(map(len, rows))), np.nan)
@@ -128,7 +134,7 @@ def cli_memory(rows: int) -> dict[str, float]:
     return {"rows": rows, "input_bytes": size, "wall_seconds": wall, "peak_rss_bytes": peak}
 
 
-def run(nab: Path | None, repeat: int) -> dict[str, dict[str, float]]:
+def run(nab: list[Path] | None, repeat: int) -> dict[str, dict[str, float]]:
     settings = AnomalySettings()
     results: dict[str, dict[str, float]] = {}
 
@@ -153,7 +159,8 @@ def run(nab: Path | None, repeat: int) -> dict[str, dict[str, float]]:
         try:
             def cli() -> None:
                 shutil.rmtree(out, ignore_errors=True)
-                assert main(["anomaly-score", "--sort", "--out-dir", str(out), str(nab)]) == 0
+                assert main(["anomaly-score", "--sort", "--out-dir", str(out),
+                             *map(str, nab)]) == 0
             record("cli_nab", points, best_cpu(cli, repeat))
         finally:
             shutil.rmtree(out, ignore_errors=True)
@@ -163,8 +170,8 @@ def run(nab: Path | None, repeat: int) -> dict[str, dict[str, float]]:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nab-dir", type=Path,
-                        help="a NAB folder (its data/ is scored); without it the NAB cases "
-                             "are skipped")
+                        help="a NAB checkout (github.com/numenta/NAB) or its data folder; "
+                             "without it the NAB cases are skipped")
     parser.add_argument("--repeat", type=int, default=3, help="runs per case (best is kept)")
     parser.add_argument("--rows", type=int, default=10_000_000,
                         help="rows of the generated file of the memory case (0 skips it)")
@@ -174,7 +181,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 if __name__ == "__main__":
     args = parse_args(sys.argv[1:])
-    figures = run(args.nab_dir / "data" if args.nab_dir else None, args.repeat)
+    nab_folders = None
+    if args.nab_dir is None:
+        print("NAB cases skipped: no --nab-dir (a NAB checkout, github.com/numenta/NAB)",
+              flush=True)
+    else:
+        try:
+            nab_folders = group_folders(args.nab_dir)
+        except BenchError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            sys.exit(2)
+    figures = run(nab_folders, args.repeat)
     document: dict[str, object] = {
         "benchmark": "anomaly scorer throughput, one core, CPU time, best of runs; "
                      "anomaly-score peak memory on one large file",

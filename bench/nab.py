@@ -1,8 +1,12 @@
 """The Numenta Anomaly Benchmark (NAB) corpus and its scoring, for the anomaly benchmarks.
 
-A NAB folder (``--nab-dir DIR``) holds ``data/<group>/<name>.csv`` (``timestamp,value``),
-``labels/combined_windows.json`` (anomaly windows per file) and ``profiles.json`` (the cost
-profiles). Nothing here has a default location: a user with a NAB checkout passes its path.
+A NAB folder (``--nab-dir DIR``) is a checkout of github.com/numenta/NAB (or a copy of part
+of it): ``data/<group>/<name>.csv`` (``timestamp,value``), ``labels/combined_windows.json``
+(anomaly windows per file) and the cost profiles (``config/profiles.json`` in a checkout,
+``profiles.json`` beside ``data/`` in a copy). ``DIR`` may also name the ``data`` folder
+itself. Nothing here has a default location: a user with a NAB checkout passes its path.
+Only the groups of :data:`GROUPS` are read unless others are asked for: they are the 28 files
+(36 labelled windows) the README's NAB tables are measured on, and a checkout has more.
 
 :func:`nab_score` is NAB's scoring (github.com/numenta/NAB, MIT licence: ``nab/scorer.py`` and
 ``nab/sweeper.py``), vectorised so a parameter search can score the corpus thousands of times:
@@ -25,7 +29,11 @@ from typing import NamedTuple
 
 import numpy as np
 
+from bench.measure import BenchError
+
 PROFILES = ("standard", "reward_low_FP_rate", "reward_low_FN_rate")
+#: The NAB groups of the README's tables (28 files, 36 labelled windows).
+GROUPS = ("artificialNoAnomaly", "artificialWithAnomaly", "realAWSCloudwatch")
 
 
 class Cost(NamedTuple):
@@ -61,12 +69,44 @@ class Corpus(NamedTuple):
         return Corpus(tuple(f for f in self.files if f.group in groups), self.costs)
 
 
-def load(nab_dir: Path) -> Corpus:
-    """Read ``nab_dir`` (``data/``, ``labels/combined_windows.json``, ``profiles.json``)."""
+def root(nab_dir: Path) -> Path:
+    """The NAB folder of ``nab_dir`` (itself, or its parent when given its ``data`` folder);
+    a :class:`BenchError` saying what is missing when it is not one."""
+    if not nab_dir.is_dir():
+        raise BenchError(f"--nab-dir {nab_dir}: no such folder (give a NAB checkout: "
+                         "git clone https://github.com/numenta/NAB)")
+    if not (nab_dir / "data").is_dir() and (nab_dir.parent / "labels").is_dir():
+        nab_dir = nab_dir.parent
+    for need in ("data", "labels/combined_windows.json"):
+        if not (nab_dir / need).exists():
+            raise BenchError(f"--nab-dir {nab_dir}: no {need} (is it a NAB checkout?)")
+    return nab_dir
+
+
+def group_folders(nab_dir: Path, groups: Sequence[str] = GROUPS) -> list[Path]:
+    """``data/<group>`` of each group; a :class:`BenchError` naming any that is missing."""
+    data = root(nab_dir) / "data"
+    missing = [g for g in groups if not (data / g).is_dir()]
+    if missing:
+        raise BenchError(f"--nab-dir {nab_dir}: no group {', '.join(missing)} under {data}")
+    return [data / g for g in groups]
+
+
+def load(nab_dir: Path, groups: Sequence[str] = GROUPS) -> Corpus:
+    """Read the labelled files of ``groups`` and the cost profiles of a NAB folder."""
+    group_folders(nab_dir, groups)
+    nab_dir = root(nab_dir)
     labels = json.loads((nab_dir / "labels" / "combined_windows.json").read_text())
-    profiles = json.loads((nab_dir / "profiles.json").read_text())
+    for candidate in (nab_dir / "profiles.json", nab_dir / "config" / "profiles.json"):
+        if candidate.is_file():
+            profiles = json.loads(candidate.read_text())
+            break
+    else:
+        raise BenchError(f"--nab-dir {nab_dir}: no config/profiles.json (NAB's cost profiles)")
     files = []
-    for name in sorted(labels):
+    for name in sorted(n for n in labels if n.split("/")[0] in groups):
+        if not (nab_dir / "data" / name).is_file():
+            raise BenchError(f"--nab-dir {nab_dir}: data/{name} is labelled but missing")
         lines = (nab_dir / "data" / name).read_text().splitlines()[1:]
         stamps = [line.split(",", 1)[0] for line in lines]
         values = np.array([float(line.rsplit(",", 1)[1] or "nan") for line in lines])

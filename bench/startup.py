@@ -6,18 +6,22 @@ kept (start-up times have a long right tail; the median ignores it).
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from bench.measure import median
 
 
 def commands() -> dict[str, list[str]]:
-    """The commands, by label: the installed console script and bare Python."""
-    tars_ci = shutil.which("tars-ci")
+    """The commands, by label: the installed console script and bare Python. The script is
+    the one beside this interpreter (the virtualenv need not be on PATH), else PATH's."""
+    here = Path(sys.executable).parent
+    tars_ci = shutil.which("tars-ci", path=os.pathsep.join([str(here), os.environ.get("PATH", "")]))
     return {"tars-ci --help": [tars_ci, "--help"] if tars_ci else
             [sys.executable, "-m", "tars_ci", "--help"],
             "python -c pass": [sys.executable, "-c", "pass"]}

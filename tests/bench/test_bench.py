@@ -20,7 +20,7 @@ from bench import analysis, data, fleet, report
 from tars_ci.analysis.anomaly import episodes, score
 from tars_ci.analysis.batch import block_rows, fleet_episodes
 from tars_ci.spec import parse_spec
-from tests.harness import missing_reason
+from tests.harness.fixtures import require_prometheus
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -169,9 +169,7 @@ def test_markdown_rows_show_the_figures() -> None:
 
 @pytest.mark.integration
 def test_the_benchmark_command_runs_at_a_tiny_size(tmp_path: Path) -> None:
-    reason = missing_reason()
-    if reason:
-        pytest.skip(reason)
+    require_prometheus()
     done = subprocess.run([sys.executable, "-m", "bench", "--smoke", "--out", str(tmp_path)],
                           cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr[-3000:]

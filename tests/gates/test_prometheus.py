@@ -21,7 +21,7 @@ import pytest
 from tars_ci.cli import main
 from tars_ci.scenario.tsdb import PrometheusServer, backfill
 from tests.gates.canary_data import STAGES, Change, Rollout, generate
-from tests.harness import missing_reason
+from tests.harness.fixtures import require_prometheus
 
 pytestmark = pytest.mark.integration
 
@@ -50,9 +50,7 @@ ROLLOUTS = {
 
 @pytest.fixture(scope="module")
 def prometheus() -> Iterator[PrometheusServer]:
-    reason = missing_reason()
-    if reason:
-        pytest.skip(reason)
+    require_prometheus()
     root = Path(tempfile.mkdtemp(prefix="tars-gates-"))
     try:
         for rollout in ROLLOUTS.values():

@@ -6,6 +6,7 @@ builds later requests from the ``url`` fields of earlier responses.
 
 from __future__ import annotations
 
+import zlib
 from typing import Any, NamedTuple
 
 DOCS = "https://docs.github.com/rest"
@@ -133,7 +134,7 @@ def comment(urls: Urls, owner: str, name: str, number: int, c: dict[str, Any],
         "id": c["id"], "node_id": f"IC_{c['id']}", "url": f"{r}/issues/comments/{c['id']}",
         "html_url": f"{urls.html}/{owner}/{name}/issues/{number}#issuecomment-{c['id']}",
         "body": c["body"], "user": user(urls, c["user"], users.get(c["user"], 999)),
-        "created_at": c["created_at"], "updated_at": c["created_at"],
+        "created_at": c["created_at"], "updated_at": c.get("updated_at", c["created_at"]),
         "issue_url": f"{r}/issues/{number}", "author_association": "OWNER",
     }
 
@@ -152,6 +153,7 @@ def pull(urls: Urls, owner: str, name: str, it: dict[str, Any], labels: list[dic
                 "repo": repo_doc}
 
     reviewers = [user(urls, login, users.get(login, 999)) for login in p["reviewers"]]
+    teams = [team(urls, owner, slug) for slug in p["teams"]]
     doc: dict[str, Any] = {
         "url": u, "id": it["id"], "node_id": f"PR_{it['id']}", "html_url": html,
         "diff_url": f"{html}.diff", "patch_url": f"{html}.patch",
@@ -166,7 +168,7 @@ def pull(urls: Urls, owner: str, name: str, it: dict[str, Any], labels: list[dic
         "updated_at": it["updated_at"], "closed_at": it["closed_at"],
         "merged_at": p["merged_at"], "merge_commit_sha": p["merge_commit_sha"],
         "assignee": None, "assignees": [], "requested_reviewers": reviewers,
-        "requested_teams": [], "head": side(p["head"], p["head_sha"]),
+        "requested_teams": teams, "head": side(p["head"], p["head_sha"]),
         "base": side(p["base"], p["base_sha"]),
         "_links": {k: {"href": v} for k, v in {
             "self": u, "html": html, "issue": f"{r}/issues/{it['number']}",
@@ -184,6 +186,20 @@ def pull(urls: Urls, owner: str, name: str, it: dict[str, Any], labels: list[dic
             "changed_files": 1,
         })
     return doc
+
+
+def team(urls: Urls, org: str, slug: str) -> dict[str, Any]:
+    """A ``team`` of organisation ``org`` (its id is derived from the slug: stable)."""
+    team_id = 5000 + zlib.crc32(slug.encode()) % 1_000_000
+    u = f"{urls.api}/organizations/1/team/{team_id}"
+    return {
+        "id": team_id, "node_id": f"T_{team_id}", "url": u, "name": slug, "slug": slug,
+        "description": None, "privacy": "closed", "notification_setting":
+        "notifications_enabled", "permission": "pull",
+        "members_url": f"{u}/members{{/member}}", "repositories_url": f"{u}/repos",
+        "html_url": f"{urls.html}/orgs/{org}/teams/{slug}", "parent": None,
+        "type": "organization",
+    }
 
 
 def git_ref(urls: Urls, owner: str, name: str, ref: str, sha: str) -> dict[str, Any]:

@@ -1,20 +1,20 @@
 """GitHub's own OpenAPI schemas for the emulated operations, with the documented gap fixes.
 
-The document is ``/work/shared/github/github-rest-subset.json`` (cut from
-github/rest-api-description). Every request body the client sends and every response body the
-emulator answers is validated with ``openapi-schema-validator``'s ``OAS30Validator`` against
-the operation's schema, so the emulator cannot drift into a toy. ``$ref``s resolve against the
-document's ``components``.
+The document is the project's copy, ``openapi/github-rest-subset.json`` beside this module (cut
+from github/rest-api-description; ``openapi/README.md`` says where it comes from and how to
+refresh it). Every request body the client sends and every response body the emulator answers
+is validated with ``openapi-schema-validator``'s ``OAS30Validator`` against the operation's
+schema, so the emulator cannot drift into a toy. ``$ref``s resolve against the document's
+``components``.
 
-The schemas reject some real GitHub traffic; :func:`load_document` repairs exactly the gaps the
-README of ../shared/github documents, each at one place with a comment.
+The schemas reject some real GitHub traffic; :func:`load_document` repairs exactly the gaps
+``openapi/README.md`` lists, each at one place with a comment.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,25 +22,8 @@ from typing import Any, NamedTuple
 
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
-# ../shared/github next to the repository (TARS_CI_GITHUB_SCHEMAS overrides).
-DEFAULT_DOCUMENT = Path(os.environ.get(
-    "TARS_CI_GITHUB_SCHEMAS",
-    Path(__file__).resolve().parents[3] / "shared" / "github" / "github-rest-subset.json"))
-
-# POST /pulls/{n}/requested_reviewers is not in the subset. Its request body is transcribed
-# from GitHub's description (pulls/request-reviewers); its 201 response is the subset's own
-# ``pull-request-simple`` schema, so the response is still checked against GitHub's schema.
-EXTRA_OPERATIONS: dict[str, dict[str, Any]] = {
-    "pulls/request-reviewers": {
-        "method": "post",
-        "path": "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
-        "request": {"type": "object", "properties": {
-            "reviewers": {"type": "array", "items": {"type": "string"}},
-            "team_reviewers": {"type": "array", "items": {"type": "string"}}}},
-        "responses": {"201": {"$ref": "#/components/schemas/pull-request-simple"}},
-    },
-}
-
+# The project's own copy; openapi/README.md says where it comes from and how to refresh it.
+DEFAULT_DOCUMENT = Path(__file__).resolve().parent / "openapi" / "github-rest-subset.json"
 
 class Operation(NamedTuple):
     """One REST operation: method, path template and its compiled matcher."""
@@ -85,6 +68,23 @@ def load_document(path: Path = DEFAULT_DOCUMENT) -> dict[str, Any]:
     # list (a directory listing is a JSON array); the `oneOf` alone decides.
     get_schema = contents["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     get_schema.pop("discriminator", None)
+    schemas = doc["components"]["schemas"]
+    # Gap 5: a label in `pull-request-simple` declares `description` a plain string, but
+    # GitHub sends null for a label created without one (the `label` schema allows it).
+    schemas["pull-request-simple"]["properties"]["labels"]["items"]["properties"][
+        "description"]["nullable"] = True
+    # Gap 6: PUT issue labels (set labels) only allows an object with a non-empty `labels`
+    # array, while the operation's own description, GitHub and PyGithub's `set_labels` (which
+    # sends a bare array) also use an array of names, a single name, and an empty array that
+    # removes every label. `anyOf`, because `{}` matches both object branches.
+    labels = doc["paths"]["/repos/{owner}/{repo}/issues/{issue_number}/labels"]
+    body = labels["put"]["requestBody"]["content"]["application/json"]["schema"]
+    objects = body.pop("oneOf")
+    for branch in objects:
+        branch["properties"]["labels"].pop("minItems", None)
+    names = objects[0]["properties"]["labels"]
+    named = objects[1]["properties"]["labels"]
+    body["anyOf"] = [*objects, names, named, {"type": "string"}]
     # Not a schema fix but an emulator rule: `issue-search-result-item.body` is not nullable
     # because GitHub leaves `body` out of a search result when it is null (see documents.py).
     return doc
@@ -136,12 +136,6 @@ class SchemaBook:
                     schema = response.get("content", {}).get("application/json", {})
                     if "schema" in schema:
                         self._responses[(op_id, status)] = schema["schema"]
-        for op_id, extra in EXTRA_OPERATIONS.items():
-            self.operations.append(Operation(op_id, extra["method"].upper(), extra["path"],
-                                             _compile(extra["path"])))
-            self._requests[op_id] = extra["request"]
-            for status, schema in extra["responses"].items():
-                self._responses[(op_id, status)] = schema
         # Longer, more specific templates first (`/issues/{n}/comments` before `/issues/{n}`).
         self.operations.sort(key=lambda o: -len(o.template))
         self._validators: dict[int, OAS30Validator] = {}

@@ -11,7 +11,7 @@ import pytest
 
 from tars_ci.scenario.openmetrics import write_openmetrics
 from tars_ci.scenario.samples import SampleSet, Series
-from tests.harness import missing_reason
+from tests.harness.fixtures import require_prometheus
 
 NAN = math.nan
 T0 = 1793577600.0 - 120  # two scrapes before a 2-hour block boundary (the GA time)
@@ -63,8 +63,7 @@ def test_exact_text_split_at_the_block_boundary(tmp_path: Path) -> None:
 
 @pytest.mark.integration
 def test_promtool_accepts_the_files(tmp_path: Path) -> None:
-    if missing_reason():
-        pytest.skip(missing_reason() or "")
+    require_prometheus()
     files = write_openmetrics(tiny(), tmp_path / "om")
     for f in files:
         done = subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", str(f),

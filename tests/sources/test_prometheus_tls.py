@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from collections.abc import Iterator
 from datetime import timedelta
@@ -17,6 +16,8 @@ from tars_ci.scenario.tsdb import PrometheusServer
 from tars_ci.sources import open_source
 from tars_ci.sources.interface import Query, Samples
 from tars_ci.spec import parse_spec
+from tests.harness.fixtures import require_prometheus
+from tests.tools import OPENSSL, require
 
 pytestmark = pytest.mark.integration
 
@@ -29,10 +30,9 @@ NO_AUTH = "  auth:\n    type: none          # bearer: token: ${PROMETHEUS_TOKEN}
 
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed")
+    openssl = require(OPENSSL)
     d = tmp_path_factory.mktemp("tls")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
                     "-keyout", str(d / "key.pem"), "-out", str(d / "cert.pem"),
                     "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
                    check=True, capture_output=True)
@@ -41,10 +41,9 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="module")
 def secured(certificate: tuple[Path, Path]) -> Iterator[PrometheusServer]:
-    from tests.harness import missing_reason, prometheus_for
+    from tests.harness import prometheus_for
 
-    if missing_reason():
-        pytest.skip(missing_reason() or "")
+    require_prometheus()
     cert, key = certificate
     web = (f"tls_server_config:\n  cert_file: {cert}\n  key_file: {key}\n"
            f"basic_auth_users:\n  ci: {HASH}\n")
