@@ -75,7 +75,9 @@ def _history(git: Git, spec: Spec, pathspecs: Sequence[str], days: Sequence[int]
     """Commit and push the reports; steps, new commit sha, remote head."""
     changes = history.pending_changes(git, pathspecs)
     paths = [c.path for c in changes]
-    listed = tuple(sorted(set(days))) if days is not None else history.days_in(paths)
+    # the days whose files this commit holds: a run that finishes what a killed run wrote
+    # names those days too, as an uninterrupted run would
+    listed = tuple(sorted(set(days or ()) | set(history.days_in(paths))))
     message = history.commit_message(spec.release.name, listed, len(paths))
     subject = message.split("\n", 1)[0]
     base = spec.github.base_branch
@@ -143,8 +145,8 @@ def publish(spec: Spec, repo_root: Path, release_dir: Path,
             options: PublishOptions | None = None, repository: str = "") -> PublishResult:
     """Publish one release's reports (see the module docstring).
 
-    ``release_dir`` is ``<reports dir>/<release slug>``; ``days_processed`` names the days in
-    the commit message (derived from the changed files when None). Without ``github`` only a
+    ``release_dir`` is ``<reports dir>/<release slug>``; the commit message names
+    ``days_processed`` and every day whose files the commit changes. Without ``github`` only a
     dry run is possible (the plan then assumes no issue or PR exists yet).
     """
     options = options or PublishOptions()

@@ -51,17 +51,21 @@ def fresh(proxy: MisbehavingProxy) -> MisbehavingProxy:
     return proxy
 
 
-def spec(tmp_path: Path) -> Path:
-    """The example spec with a 1 s timeout and one retry (fast failures)."""
+def spec(tmp_path: Path, timeout: str) -> Path:
+    """The example spec with ``timeout`` and one retry."""
     text = EXAMPLE_SPEC.read_text("utf-8")
     assert "  timeout: 30s\n" in text
     path = tmp_path / "tars.yaml"
-    path.write_text(text.replace("  timeout: 30s\n", "  timeout: 1s\n  retries: 1\n"), "utf-8")
+    path.write_text(text.replace("  timeout: 30s\n", f"  timeout: {timeout}\n  retries: 1\n"),
+                    "utf-8")
     return path
 
 
-def run(tmp_path: Path, url: str, reports: Path) -> int:
-    return main(["run", "--spec", str(spec(tmp_path)), "--now", NOW, "--reports",
+def run(tmp_path: Path, url: str, reports: Path, timeout: str = "1s") -> int:
+    """``tars-ci run``; the 1 s default makes failures fast. A test whose requests reach the
+    real Prometheus passes a generous timeout: on a loaded machine a range query may take
+    longer than 1 s, and those tests are not about timing."""
+    return main(["run", "--spec", str(spec(tmp_path, timeout)), "--now", NOW, "--reports",
                  str(reports)], {"PROMETHEUS_URL": url})
 
 
@@ -120,7 +124,7 @@ def test_a_transient_fault_is_retried_and_the_history_is_what_an_undisturbed_run
     reports = tmp_path / "reports"
     restore(reports, early_history)
     fresh.mode, fresh.first = mode, 1  # the first request fails, the rest are forwarded
-    assert run(tmp_path, fresh.url, reports) == 0  # days 4-7: no finding at the fail level
+    assert run(tmp_path, fresh.url, reports, timeout="20s") == 0  # days 4-7: nothing at P1
     err = capsys.readouterr().err
     assert f"tars-ci: {fresh.url}: " in err and "; retry 1/1 in " in err
     assert "error:" not in err
@@ -143,7 +147,7 @@ def test_partial_data_is_reported_as_coverage_not_hidden(
 
     reports = tmp_path / "reports"
     fresh.mode, fresh.rewrite = "rewrite", drop_second_half_of_day_3
-    assert run(tmp_path, fresh.url, reports) == 1
+    assert run(tmp_path, fresh.url, reports, timeout="20s") == 1
     got = tree(reports)
     day3 = json.loads(got[f"{SLUG}/stability/day_03_summary.json"])
     cpu = day3["metrics_comparison"]["cpu_percent"]
