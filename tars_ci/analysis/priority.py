@@ -17,10 +17,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal, NamedTuple
 
-from tars_ci.analysis.drift import Comparison, format_drift, max_severity, severity_rank
+from tars_ci.analysis.drift import Comparison, format_drift, max_severity
 from tars_ci.analysis.kpis import format_value
+from tars_ci.spec import levels
 from tars_ci.spec.model import (
-    PRIORITIES,
     Band,
     Kpi,
     Priority,
@@ -88,13 +88,12 @@ def priority_for_severity(severity: Severity, mapping: SeverityMap) -> Priority:
 
 def most_urgent(*priorities: Priority | None) -> Priority:
     """The most urgent of the given priorities (P3 when none is given)."""
-    given = [p for p in priorities if p is not None]
-    return min(given, key=PRIORITIES.index) if given else "P3"
+    return levels.most_urgent(*priorities) or "P3"
 
 
 def is_at_least(priority: Priority, level: Priority) -> bool:
     """True when ``priority`` is ``level`` or more urgent (``is_at_least("P0", "P1")``)."""
-    return PRIORITIES.index(priority) <= PRIORITIES.index(level)
+    return levels.at_least_as_urgent(priority, level)
 
 
 def findings_for_day(day: int, spec: Spec,
@@ -120,7 +119,7 @@ def findings_for_day(day: int, spec: Spec,
 
 def finding_order(finding: Finding) -> tuple[int, int, str, str]:
     """Sort key: priority, severity worst first, KPI, id."""
-    return (PRIORITIES.index(finding.priority), -severity_rank(finding.severity),
+    return (levels.priority_rank(finding.priority), -levels.severity_rank(finding.severity),
             finding.kpi, finding.id)
 
 

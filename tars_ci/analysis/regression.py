@@ -39,7 +39,8 @@ import numpy as np
 
 from tars_ci.analysis.drift import Comparison, compare
 from tars_ci.analysis.kpis import Measurement
-from tars_ci.spec.model import SEVERITIES, DriftThresholds, Kpi, Severity
+from tars_ci.spec.levels import severity_rank
+from tars_ci.spec.model import DriftThresholds, Kpi, Severity
 
 Direction = Literal["increasing", "decreasing", "stable", "volatile", "unknown"]
 
@@ -109,7 +110,7 @@ def trend(kpi: Kpi, baseline: float | None, values: Mapping[int, float | None],
     comps = {d: compare(kpi, Measurement(kpi.name, "ok", v, 1.0, 1, ""), base_m, th)
              for d, v in seen}
     # The worst day: most severe, then largest bad drift, then earliest.
-    worst = max(comps, key=lambda d: (_rank(comps[d].severity),
+    worst = max(comps, key=lambda d: (severity_rank(comps[d].severity),
                                       comps[d].bad_drift_percent or 0.0, -d))
     bads = [c.bad_drift_percent for c in comps.values() if c.bad_drift_percent is not None]
     worst_bad = max(bads) if bads else None
@@ -131,7 +132,7 @@ def regression_report(kpis: Sequence[Kpi], baselines: Mapping[str, float | None]
     trends = [trend(k, baselines.get(k.name), values.get(k.name, {}), th, days) for k in kpis]
     better = {k.name: k.better for k in kpis}
     ranked = sorted((t for t in trends if t.regression),
-                    key=lambda t: (-_rank(t.severity), -(t.worst_bad_drift_percent or 0.0)))
+                    key=lambda t: (-severity_rank(t.severity), -(t.worst_bad_drift_percent or 0.0)))
     improving = {"lower": "decreasing", "higher": "increasing"}
     return RegressionReport(
         days, tuple(trends), tuple(ranked),
@@ -240,6 +241,3 @@ def _fit(x: np.ndarray, y: np.ndarray) -> tuple[float, float, np.ndarray]:
 def _finite(value: float | None) -> float | None:
     return float(value) if value is not None and math.isfinite(value) else None
 
-
-def _rank(severity: Severity | None) -> int:
-    return -1 if severity is None else SEVERITIES.index(severity)

@@ -28,6 +28,7 @@ from typing import Literal, NamedTuple
 from tars_ci.analysis.drift import Comparison, at_least, format_drift
 from tars_ci.analysis.kpis import format_value
 from tars_ci.analysis.priority import band_bound_text, band_priority
+from tars_ci.spec.levels import severity_at_least
 from tars_ci.spec.model import Kpi, Spec
 
 Decision = Literal["immediate_rollback", "rollback", "monitor"]
@@ -190,7 +191,7 @@ def _slo_drift(today: DayState, spec: Spec, tally: _Tally) -> None:
     for kpi, c in _critical_with_data(today, spec, tally, SLO_DRIFT):
         value, base = format_value(c.value, kpi.unit), format_value(c.baseline, kpi.unit)
         if (c.bad_drift_percent is not None and c.bad_drift_percent > limit
-                and c.severity in ("low", "medium")):
+                and not severity_at_least(c.severity, "high")):
             # Severity already weighs the absolute headroom to the KPI's limit: a large relative
             # drift that keeps most of its headroom (0.05% → 0.08% error rate against a 1%
             # limit is capped at medium) is not a rollback.
@@ -215,7 +216,7 @@ def _slo_drift(today: DayState, spec: Spec, tally: _Tally) -> None:
     # triggers: they are listed to watch, never fired.
     for kpi in spec.kpis:
         other = today.comparisons.get(kpi.name)
-        if not kpi.critical and other is not None and other.severity in ("high", "critical"):
+        if not kpi.critical and other is not None and severity_at_least(other.severity, "high"):
             tally.watch.append(f"{kpi.display} {format_drift(other.drift_percent)} vs GA "
                                f"baseline (severity {other.severity}): a capacity finding, not "
                                f"a rollback trigger")
