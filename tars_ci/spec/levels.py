@@ -55,13 +55,17 @@ def at_least_as_urgent(priority: Priority, level: Priority) -> bool:
 def most_urgent(*priorities: Priority | None) -> Priority | None:
     """The most urgent of the given priorities (None when none is given)."""
     given: list[Priority] = [p for p in priorities if p is not None]
-    return min(given, key=priority_rank) if given else None
+    if not given:
+        return None
+    return min(given, key=priority_rank)
 
 
 def least_urgent(*priorities: Priority | None) -> Priority | None:
     """The least urgent of the given priorities (None when none is given)."""
     given: list[Priority] = [p for p in priorities if p is not None]
-    return max(given, key=priority_rank) if given else None
+    if not given:
+        return None
+    return max(given, key=priority_rank)
 
 
 def worst_severity(*severities: Severity | None) -> Severity | None:
