@@ -1,15 +1,32 @@
 """Findings: what needs attention on a day, ranked P0 (most urgent) to P3.
 
-A KPI yields a ``degradation`` finding when its comparison has a severity or its value lies
-in one of its absolute bands, and a ``no_data`` finding (severity medium) when its status is
-``no_data`` or ``error``. A finding takes the most urgent of two priorities:
+A KPI yields
+
+- a ``degradation`` finding when its comparison has a severity or its value lies in one of
+  its absolute bands;
+- a ``no_data`` finding when it has no value for the day (or no baseline): priority
+  ``priorities.no_data_critical`` (P1) for a critical KPI, ``priorities.no_data`` for the
+  others (default: what the severity map gives medium, P2) — a day the release cannot be
+  judged on is not a quiet day;
+- a ``query_error`` finding when its query (today's or the baseline's) failed: priority
+  ``priorities.query_error`` (P1), with the source's message in the detail. A failed query
+  is a broken data path, not a bad result, and it is never folded into ``no_data``.
+
+An SLO whose SLI query failed on the day gets a ``query_error`` finding too, and one without
+data a ``no_data`` finding at the critical priority (an SLO is what the release is judged on).
+
+A degradation takes the most urgent of two priorities:
 
 - the severity map (seeds: critical P1, high P1, medium P2, low P3), and
 - the KPI's absolute band: beyond P0 (e.g. availability < 99%, error rate > 5%) → P0 and
   severity critical; beyond P1 → P1 and severity ≥ high; beyond P2 → P2 and severity ≥ medium.
 
+Missing data carries no measured severity; its findings say severity medium, and their
+priority comes from the data rules above.
+
 Finding ids are stable across days (``<kpi>:degradation``, ``<kpi>:no_data``,
-``slo:<name>:burn``) so a finding seen again updates the same GitHub issue.
+``<kpi>:query_error``, ``slo:<name>:burn``, ``slo:<name>:no_data``,
+``slo:<name>:query_error``) so a finding seen again updates the same GitHub issue.
 """
 
 from __future__ import annotations
@@ -19,6 +36,7 @@ from typing import Literal, NamedTuple
 
 from tars_ci.analysis.drift import Comparison, format_drift, max_severity
 from tars_ci.analysis.kpis import format_value
+from tars_ci.analysis.slo import SloDay
 from tars_ci.spec import levels
 from tars_ci.spec.model import (
     Band,
@@ -29,7 +47,7 @@ from tars_ci.spec.model import (
     Spec,
 )
 
-FindingKind = Literal["degradation", "no_data", "slo_burn"]
+FindingKind = Literal["degradation", "no_data", "query_error", "slo_burn"]
 
 _BAND_SEVERITY: dict[Priority, Severity] = {"P0": "critical", "P1": "high", "P2": "medium"}
 
@@ -96,11 +114,12 @@ def is_at_least(priority: Priority, level: Priority) -> bool:
     return levels.at_least_as_urgent(priority, level)
 
 
-def findings_for_day(day: int, spec: Spec,
-                     comparisons: Mapping[str, Comparison]) -> tuple[Finding, ...]:
+def findings_for_day(day: int, spec: Spec, comparisons: Mapping[str, Comparison], *,
+                     slos: Mapping[str, SloDay] | None = None) -> tuple[Finding, ...]:
     """The day's findings, sorted by priority, then severity (worst first), then KPI.
 
-    Every spec KPI is considered; one without a comparison counts as no data.
+    Every spec KPI is considered; one without a comparison counts as no data. ``slos`` (the
+    day's SLIs by SLO name) adds the SLOs' ``no_data`` / ``query_error`` findings.
     """
     unknown = sorted(set(comparisons) - {k.name for k in spec.kpis})
     if unknown:
@@ -109,12 +128,22 @@ def findings_for_day(day: int, spec: Spec,
     for kpi in spec.kpis:
         comparison = comparisons.get(kpi.name)
         if comparison is None or comparison.status in ("no_data", "error"):
-            found.append(_no_data(day, spec, kpi, comparison))
+            found.append(_missing(day, spec, kpi, comparison))
             continue
         finding = _degradation(day, spec, kpi, comparison)
         if finding is not None:
             found.append(finding)
+    for name, sli in sorted((slos or {}).items()):
+        if sli.status != "ok":
+            found.append(_slo_missing(day, spec, name, sli))
     return tuple(sorted(found, key=finding_order))
+
+
+def no_data_priority(kpi: Kpi, spec: Spec) -> Priority:
+    """The priority of a ``no_data`` finding of ``kpi`` (critical or not; see the module doc)."""
+    if kpi.critical:
+        return spec.priorities.no_data_critical
+    return spec.priorities.no_data or priority_for_severity("medium", spec.priorities.severity)
 
 
 def finding_order(finding: Finding) -> tuple[int, int, str, str]:
@@ -152,17 +181,36 @@ def _degradation(day: int, spec: Spec, kpi: Kpi, c: Comparison) -> Finding | Non
                    c.value, c.baseline, c.drift_percent, title, " ".join(detail))
 
 
-def _no_data(day: int, spec: Spec, kpi: Kpi, c: Comparison | None) -> Finding:
+def _missing(day: int, spec: Spec, kpi: Kpi, c: Comparison | None) -> Finding:
+    """The ``no_data`` or ``query_error`` finding of a KPI without a value for the day."""
     severity: Severity = "medium"
-    priority = priority_for_severity(severity, spec.priorities.severity)
-    if c is None:
-        what, reason = "no data", "no comparison was computed for this KPI"
+    if c is not None and c.status == "error":
+        kind: FindingKind = "query_error"
+        priority, what = spec.priorities.query_error, "query error"
+        why = "a failed query is a broken data path, not a bad result"
     else:
-        what = "query error" if c.status == "error" else "no data"
-        reason = c.reason
+        kind, priority, what = "no_data", no_data_priority(kpi, spec), "no data"
+        why = ("a critical KPI without data leaves the release unjudged" if kpi.critical
+               else "missing data is not a pass")
+    reason = "no comparison was computed for this KPI" if c is None else c.reason
     title = f"{kpi.display}: {what} on day {day}"
-    detail = (f"{reason[:1].upper() + reason[1:]}. Missing data is not a pass: the KPI is "
-              f"scored as worst case in the health score until data is back.")
-    return Finding(f"{kpi.name}:no_data", day, kpi.name, "no_data", severity, priority,
+    detail = (f"{reason[:1].upper() + reason[1:]}. Priority {priority}: {why}. The KPI is left "
+              f"out of the health score (neither lowering nor raising it) and out of the "
+              f"rollback rules until data is back.")
+    return Finding(f"{kpi.name}:{kind}", day, kpi.name, kind, severity, priority,
                    None if c is None else c.value, None if c is None else c.baseline, None,
                    title, detail)
+
+
+def _slo_missing(day: int, spec: Spec, name: str, sli: SloDay) -> Finding:
+    """The ``no_data`` or ``query_error`` finding of an SLO without an SLI for the day."""
+    if sli.status == "error":
+        kind: FindingKind = "query_error"
+        priority, what = spec.priorities.query_error, "query error"
+    else:
+        kind, priority, what = "no_data", spec.priorities.no_data_critical, "no data"
+    reason = sli.reason or "no SLI for the day"
+    detail = (f"{reason[:1].upper() + reason[1:]}. Priority {priority}: without its SLI the "
+              f"SLO's compliance, error budget and burn rate are unknown for day {day}.")
+    return Finding(f"slo:{name}:{kind}", day, name, kind, "medium", priority, None, None, None,
+                   f"SLO {name}: {what} on day {day}", detail)

@@ -193,6 +193,9 @@ class Kpi:
         "capped while the value keeps most of its headroom to this bound."))
     mitigations: tuple[str, ...] = field(default=(), metadata=doc(
         "Mitigation steps proposed when this KPI degrades."))
+    worsening_step: float | None = field(default=None, metadata=doc(
+        "This KPI's tolerance for the `worsening` rollback rule, in percentage points of bad "
+        "drift per day; `null`: `thresholds.rollback.worsening_step`.", minimum=0))
 
     @property
     def display(self) -> str:
@@ -408,6 +411,12 @@ class HealthSettings:
         "Points lost per anomaly episode on the day.", minimum=0))
     anomaly_cap: float = field(default=10.0, metadata=doc(
         "Most points anomalies can cost in one day.", minimum=0))
+    min_coverage: float = field(default=0.8, metadata=doc(
+        "A day whose least-covered critical KPI (every KPI when none is critical) has data for "
+        "less than this share of the day is `insufficient_data`, not a band. 0.8 leaves at "
+        "most ~5 hours unseen: less than a working day's peak, so a peak-hour incident cannot "
+        "hide in the gap, while a routine 1–2 hour scrape outage still gets a verdict.",
+        minimum=0, maximum=1))
 
     def problems(self) -> list[tuple[str, str]]:
         out = []
@@ -432,6 +441,12 @@ class RollbackRules:
         "From this day on, degradations that keep worsening …", minimum=1))
     worsening_days: int = field(default=3, metadata=doc(
         "… for this many consecutive days recommend rollback.", minimum=2))
+    worsening_step: float | None = field(default=None, metadata=doc(
+        "Tolerance of `worsening`: a day counts as worse only when a critical KPI's bad drift "
+        "rose by more than this many percentage points since the day before, so noise on a "
+        "flat drift (+33.03% → +33.06%) never reads as a trend; `null`: the notable drift "
+        "step (`thresholds.drift.notable`). A KPI's own `worsening_step` overrides it.",
+        minimum=0))
 
 
 @dataclass(frozen=True)
@@ -480,6 +495,15 @@ class Priorities:
         "Absolute bands per KPI, as a mapping KPI → {P0, P1, P2}.", keyed="kpi"))
     fail_level: Priority = field(default="P1", metadata=doc(
         "`tars-ci run` exits 1 when a finding is at this priority or more urgent."))
+    no_data_critical: Priority = field(default="P1", metadata=doc(
+        "Priority of a `no_data` finding for a critical KPI (or an SLO): a day the release "
+        "cannot be judged on is as urgent as a high-severity regression."))
+    no_data: Priority | None = field(default=None, metadata=doc(
+        "Priority of a `no_data` finding for a non-critical KPI; `null`: what `severity` maps "
+        "medium to (P2 by default)."))
+    query_error: Priority = field(default="P1", metadata=doc(
+        "Priority of a `query_error` finding (a KPI or SLO query the source refused); it "
+        "carries the source's message."))
 
 
 # --------------------------------------------------------------------------- GitHub, reports
