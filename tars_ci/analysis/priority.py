@@ -32,8 +32,10 @@ Finding ids are stable across days (``<kpi>:degradation``, ``<kpi>:no_data``,
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
 from typing import Literal, NamedTuple
 
+from tars_ci.analysis.burn import BurnEpisode, BurnEvaluation
 from tars_ci.analysis.drift import Comparison, format_drift, max_severity
 from tars_ci.analysis.kpis import format_value
 from tars_ci.analysis.slo import SloDay
@@ -46,6 +48,7 @@ from tars_ci.spec.model import (
     SeverityMap,
     Spec,
 )
+from tars_ci.spec.values import format_duration
 
 FindingKind = Literal["degradation", "no_data", "query_error", "slo_burn"]
 
@@ -115,11 +118,14 @@ def is_at_least(priority: Priority, level: Priority) -> bool:
 
 
 def findings_for_day(day: int, spec: Spec, comparisons: Mapping[str, Comparison], *,
-                     slos: Mapping[str, SloDay] | None = None) -> tuple[Finding, ...]:
+                     slos: Mapping[str, SloDay] | None = None,
+                     burns: Mapping[str, BurnEvaluation] | None = None
+                     ) -> tuple[Finding, ...]:
     """The day's findings, sorted by priority, then severity (worst first), then KPI.
 
     Every spec KPI is considered; one without a comparison counts as no data. ``slos`` (the
-    day's SLIs by SLO name) adds the SLOs' ``no_data`` / ``query_error`` findings.
+    day's SLIs by SLO name) adds the SLOs' ``no_data`` / ``query_error`` findings, ``burns``
+    (the day's burn-rate evaluations by SLO name) their ``slo_burn`` findings.
     """
     unknown = sorted(set(comparisons) - {k.name for k in spec.kpis})
     if unknown:
@@ -136,6 +142,10 @@ def findings_for_day(day: int, spec: Spec, comparisons: Mapping[str, Comparison]
     for name, sli in sorted((slos or {}).items()):
         if sli.status != "ok":
             found.append(_slo_missing(day, spec, name, sli))
+    for name, evaluation in sorted((burns or {}).items()):
+        burn = slo_burn_finding(day, evaluation)
+        if burn is not None:
+            found.append(burn)
     return tuple(sorted(found, key=finding_order))
 
 
@@ -214,3 +224,46 @@ def _slo_missing(day: int, spec: Spec, name: str, sli: SloDay) -> Finding:
               f"SLO's compliance, error budget and burn rate are unknown for day {day}.")
     return Finding(f"slo:{name}:{kind}", day, name, kind, "medium", priority, None, None, None,
                    f"SLO {name}: {what} on day {day}", detail)
+
+
+_PRIORITY_SEVERITY: dict[Priority, Severity] = {"P0": "critical", "P1": "high", "P2": "medium",
+                                                "P3": "low"}
+
+
+def slo_burn_finding(day: int, evaluation: BurnEvaluation) -> Finding | None:
+    """The day's ``slo_burn`` finding of one SLO: one finding per SLO and day, whatever the
+    number of alerts that fired, so one GitHub issue follows the SLO's budget burn (id
+    ``slo:<name>:burn``) and closes once no alert has fired for the configured days. Its
+    priority is the most urgent alert that fired; the detail has one sentence per firing.
+    """
+    if not evaluation.episodes:
+        return None
+    episodes = evaluation.episodes
+    priority = levels.most_urgent(*(e.priority for e in episodes)) or "P3"
+    top = min(episodes, key=lambda e: (levels.priority_rank(e.priority), -e.peak_burn))
+    peak = max(e.peak_burn for e in episodes)
+    urgency = {e.alert: (levels.priority_rank(e.priority), e.alert) for e in episodes}
+    fired = sorted(urgency, key=urgency.__getitem__)
+    title = (f"SLO {evaluation.slo} burned its error budget at up to {peak:.1f}× on day {day} "
+             f"({', '.join(fired)})")
+    window = format_duration(timedelta(seconds=evaluation.slo_window))
+    sentences = [_burn_sentence(e, window) for e in episodes]
+    sentences.append(f"Priority {priority}: {top.alert} is a {top.priority} alert.")
+    return Finding(f"slo:{evaluation.slo}:burn", day, evaluation.slo, "slo_burn",
+                   _PRIORITY_SEVERITY[priority], priority, peak, None, None, title,
+                   " ".join(sentences))
+
+
+def _burn_sentence(e: BurnEpisode, budget_window: str) -> str:
+    """One firing as a sentence: windows, factor, when, peak burn, budget spent."""
+    long, short = (format_duration(timedelta(seconds=w)) for w in (e.long_window, e.short_window))
+    since = " (already firing when the day began)" if e.open_at_start else ""
+    until = " (still firing at the day's end)" if e.open_at_end else ""
+    return (f"{e.alert} (burn rate above {e.factor:g}× over both {long} and {short}) fired "
+            f"from {_utc(e.start)}{since} to {_utc(e.end)}{until}: peak {e.peak_burn:.1f}× "
+            f"over {long} at {_utc(e.peak_time)}, {e.budget_consumed:.1%} of the "
+            f"{budget_window} error budget spent while it fired.")
+
+
+def _utc(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

@@ -43,12 +43,48 @@ from tars_ci.spec.gates import (
 )
 
 __all__ = [
-    "NAME_RE", "PRIORITIES", "SELECTOR", "SEVERITIES", "SLUG_RE", "WINDOW", "Aggregate",
-    "AnomalySettings", "Auth", "Band", "Better", "Bound", "DriftThresholds", "GateCriterion",
-    "GateMetric", "GateStage", "GateStatistics", "Gates", "GitHubSettings", "Header",
-    "HealthSettings", "Kpi", "Priorities", "Priority", "RatioSli", "Release", "ReportSettings",
-    "RollbackRules", "Schedule", "Secret", "Severity", "SeverityMap", "Slo", "SourceSpec",
-    "Spec", "ThresholdSli", "Thresholds", "doc", "parse_bound", "slugify",
+    "DEFAULT_BURN_ALERTS",
+    "NAME_RE",
+    "PRIORITIES",
+    "SELECTOR",
+    "SEVERITIES",
+    "SLUG_RE",
+    "WINDOW",
+    "Aggregate",
+    "AnomalySettings",
+    "Auth",
+    "Band",
+    "Better",
+    "Bound",
+    "BurnAlert",
+    "DriftThresholds",
+    "GateCriterion",
+    "GateMetric",
+    "GateStage",
+    "GateStatistics",
+    "Gates",
+    "GitHubSettings",
+    "Header",
+    "HealthSettings",
+    "Kpi",
+    "Priorities",
+    "Priority",
+    "RatioSli",
+    "Release",
+    "ReportSettings",
+    "RollbackRules",
+    "Schedule",
+    "Secret",
+    "Severity",
+    "SeverityMap",
+    "Slo",
+    "SourceSpec",
+    "Spec",
+    "ThresholdSli",
+    "Thresholds",
+    "doc",
+    "parse_bound",
+    "slugify",
 ]
 
 # --------------------------------------------------------------------------- release, schedule
@@ -236,6 +272,44 @@ class ThresholdSli:
 
 
 @dataclass(frozen=True)
+class BurnAlert:
+    """A multi-window burn-rate alert (the SRE Workbook's alerting model): it fires while the
+    burn rate over both its long and its short window exceeds its factor."""
+
+    name: str = field(metadata=doc("Alert name (the mapping key), e.g. `page_fast`."))
+    long: timedelta = field(metadata=doc(
+        "Long window: how much budget must burn before the alert fires."))
+    short: timedelta = field(metadata=doc(
+        "Short window: the alert resets soon after the burn stops."))
+    factor: float = field(metadata=doc(
+        "Burn rate both windows must exceed (1 spends the budget exactly over the SLO "
+        "window).", exclusiveMinimum=0))
+    priority: Priority = field(metadata=doc("Priority of the `slo_burn` finding it raises."))
+
+    def problems(self) -> list[tuple[str, str]]:
+        out = []
+        if not NAME_RE.match(self.name):
+            out.append(("", f"alert name {self.name!r} must match {NAME_RE.pattern}"))
+        if self.short <= timedelta(0):
+            out.append(("short", "must be positive"))
+        if self.short >= self.long:
+            out.append(("short", "must be shorter than long"))
+        if self.factor <= 0:
+            out.append(("factor", "must be > 0"))
+        return out
+
+
+# The SRE Workbook's recommended alerts for a 30-day SLO (chapter 5, "Alerting on SLOs"):
+# 2 % of the budget in 1 h, 5 % in 6 h, 10 % in 1 d and 10 % in 3 d.
+DEFAULT_BURN_ALERTS: tuple[BurnAlert, ...] = (
+    BurnAlert("page_fast", timedelta(hours=1), timedelta(minutes=5), 14.4, "P0"),
+    BurnAlert("page_slow", timedelta(hours=6), timedelta(minutes=30), 6.0, "P1"),
+    BurnAlert("ticket_fast", timedelta(days=1), timedelta(hours=2), 3.0, "P2"),
+    BurnAlert("ticket_slow", timedelta(days=3), timedelta(hours=6), 1.0, "P3"),
+)
+
+
+@dataclass(frozen=True)
 class Slo:
     """A service level objective."""
 
@@ -246,6 +320,15 @@ class Slo:
         "Compliance window for the error budget."))
     ratio: RatioSli | None = field(default=None, metadata=doc("Event-based SLI."))
     threshold: ThresholdSli | None = field(default=None, metadata=doc("Time-based SLI."))
+    burn_alerts: tuple[BurnAlert, ...] = field(default=DEFAULT_BURN_ALERTS, metadata=doc(
+        "Multi-window burn-rate alerts, evaluated at every step of each day; each firing is "
+        "an `slo_burn` finding. Writing this mapping replaces the defaults (`{}`: none). "
+        "Default, the SRE Workbook's: `page_fast` 1h/5m > 14.4× P0, `page_slow` 6h/30m > 6× "
+        "P1, `ticket_fast` 1d/2h > 3× P2, `ticket_slow` 3d/6h > 1× P3.", keyed="name"))
+    burn_min_coverage: float = field(default=0.5, metadata=doc(
+        "A burn-rate window is evaluated only where at least this share of its steps has "
+        "data; below it the window says \"not evaluated\" rather than guess.",
+        exclusiveMinimum=0, maximum=1))
 
     def problems(self) -> list[tuple[str, str]]:
         out = []
