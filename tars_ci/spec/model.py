@@ -43,48 +43,13 @@ from tars_ci.spec.gates import (
 )
 
 __all__ = [
-    "DEFAULT_BURN_ALERTS",
-    "NAME_RE",
-    "PRIORITIES",
-    "SELECTOR",
-    "SEVERITIES",
-    "SLUG_RE",
-    "WINDOW",
-    "Aggregate",
-    "AnomalySettings",
-    "Auth",
-    "Band",
-    "Better",
-    "Bound",
-    "BurnAlert",
-    "DriftThresholds",
-    "GateCriterion",
-    "GateMetric",
-    "GateStage",
-    "GateStatistics",
-    "Gates",
-    "GitHubSettings",
-    "Header",
-    "HealthSettings",
-    "Kpi",
-    "Priorities",
-    "Priority",
-    "RatioSli",
-    "Release",
-    "ReportSettings",
-    "RollbackRules",
-    "Schedule",
-    "Secret",
-    "Severity",
-    "SeverityMap",
-    "Slo",
-    "SourceSpec",
-    "Spec",
-    "ThresholdSli",
-    "Thresholds",
-    "doc",
-    "parse_bound",
-    "slugify",
+    "DEFAULT_BURN_ALERTS", "NAME_RE", "PRIORITIES", "SELECTOR", "SEVERITIES", "SLUG_RE",
+    "WINDOW", "Aggregate", "AnomalySettings", "Auth", "Band", "Better", "Bound", "BurnAlert",
+    "DriftThresholds", "GateCriterion", "GateMetric", "GateStage", "GateStatistics", "Gates",
+    "GitHubSettings", "Header", "HealthSettings", "Kpi", "KpiRatio", "Priorities", "Priority",
+    "RatioSli", "Release", "ReportSettings", "RollbackRules", "Schedule", "Secret", "Severity",
+    "SeverityMap", "Slo", "SourceSpec", "Spec", "ThresholdSli", "Thresholds", "doc",
+    "parse_bound", "slugify",
 ]
 
 # --------------------------------------------------------------------------- release, schedule
@@ -208,14 +173,50 @@ class SourceSpec:
 
 
 @dataclass(frozen=True)
+class KpiRatio:
+    """A traffic-weighted ratio: the day's value is `scale · Σnumerator / Σdenominator` over the
+    steps where both have a value, not a mean of per-step ratios. Give `numerator` and
+    `denominator`, or `slo` (and `of`) to reuse a ratio SLO's good/total series."""
+
+    numerator: str = field(default="", metadata=doc("PromQL of the numerator (e.g. a rate of "
+                                                    "errors)."))
+    denominator: str = field(default="", metadata=doc("PromQL of the denominator (e.g. a rate "
+                                                      "of all requests)."))
+    slo: str = field(default="", metadata=doc(
+        "A ratio SLO whose `good`/`total` series to use instead (no extra query)."))
+    of: Literal["good", "bad"] = field(default="good", metadata=doc(
+        "With `slo`: `good` is good/total, `bad` is (total − good)/total."))
+    scale: float = field(default=1.0, metadata=doc(
+        "Factor applied to the ratio, e.g. `100` for percent.", exclusiveMinimum=0))
+
+    def problems(self) -> list[tuple[str, str]]:
+        out = []
+        explicit = bool(self.numerator.strip() or self.denominator.strip())
+        if explicit and self.slo:
+            out.append(("", "give numerator and denominator, or slo, not both"))
+        elif explicit and not (self.numerator.strip() and self.denominator.strip()):
+            missing = "denominator" if self.numerator.strip() else "numerator"
+            out.append((missing, "must not be empty when the other part is given"))
+        elif not explicit and not self.slo:
+            out.append(("", "give numerator and denominator, or slo"))
+        if self.scale <= 0:
+            out.append(("scale", "must be > 0"))
+        return out
+
+
+@dataclass(frozen=True)
 class Kpi:
     """One key performance indicator, watched every day."""
 
     name: str = field(metadata=doc("KPI name (the mapping key): lowercase, digits, `_`."))
-    query: str = field(metadata=doc("PromQL returning one series (a range query is run over "
-                                    "each day window at the source's step)."))
-    unit: str = field(metadata=doc("Unit shown in reports: `percent`, `ms`, `usd_per_hour`, …"))
-    better: Better = field(metadata=doc("Which direction is better."))
+    query: str = field(default="", metadata=doc(
+        "PromQL returning one series (a range query is run over each day window at the "
+        "source's step); give `query` or `ratio`."))
+    unit: str = field(kw_only=True, metadata=doc(
+        "Unit shown in reports: `percent`, `ms`, `usd_per_hour`, …"))
+    better: Better = field(kw_only=True, metadata=doc("Which direction is better."))
+    ratio: KpiRatio | None = field(default=None, kw_only=True, metadata=doc(
+        "A traffic-weighted ratio of two series instead of `query` (README, \"Ratio KPIs\")."))
     title: str = field(default="", metadata=doc("Display name; defaults to the KPI name."))
     critical: bool = field(default=False, metadata=doc(
         "An SLO metric: drift on it can trigger a rollback."))
@@ -242,8 +243,13 @@ class Kpi:
         out = []
         if not NAME_RE.match(self.name):
             out.append(("", f"KPI name {self.name!r} must match {NAME_RE.pattern}"))
-        if not self.query.strip():
-            out.append(("query", "must not be empty"))
+        if self.ratio is None and not self.query.strip():
+            out.append(("query", "must not be empty (or give `ratio` instead)"))
+        if self.ratio is not None and self.query.strip():
+            out.append(("", "give `query` or `ratio`, not both"))
+        if self.ratio is not None and self.aggregate != "mean":
+            out.append(("aggregate", "does not apply to a ratio KPI: its day value is "
+                                     "Σnumerator / Σdenominator"))
         if self.weight < 0:
             out.append(("weight", "must be ≥ 0"))
         return out
@@ -664,6 +670,12 @@ class Spec:
             if slo.threshold is not None and slo.threshold.kpi not in names:
                 out.append((f"slos.{slo.name}.threshold.kpi",
                             f"unknown KPI {slo.threshold.kpi!r}; known: {', '.join(sorted(names))}"))
+        ratio_slos = {o.name for o in self.slos if o.ratio is not None}
+        for k in self.kpis:
+            if k.ratio is not None and k.ratio.slo and k.ratio.slo not in ratio_slos:
+                out.append((f"kpis.{k.name}.ratio.slo",
+                            f"unknown ratio SLO {k.ratio.slo!r}; ratio SLOs: "
+                            f"{', '.join(sorted(ratio_slos)) or 'none'}"))
         for band in self.priorities.bands:
             if band.kpi not in names:
                 out.append((f"priorities.bands.{band.kpi}",

@@ -91,3 +91,66 @@ thresholds:
     assert spec.kpi("availability").worsening_step == 2.5
     bad = edit("  health: {min_coverage: 0.9}\n", "  health: {min_coverage: 1.5}\n", text)
     assert problems(bad) == ["27: thresholds.health.min_coverage: must be ≤ 1, got 1.5"]
+
+
+# --------------------------------------------------------------------------- ratio KPIs
+
+RATIO_SLO = """\
+slos:
+  availability:
+    objective: 99.9
+    ratio: {good: "sum(rate(ok[5m]))", total: "sum(rate(all[5m]))"}
+  latency:
+"""
+
+
+def ratio_spec(errors: str) -> str:
+    """MINIMAL with a ratio SLO and ``errors`` as the error_rate KPI's body (4 spaces in)."""
+    text = edit("slos:\n  latency:\n", RATIO_SLO)
+    return edit("""\
+  error_rate:
+    query: sum(rate(errors[5m]))
+    unit: percent
+    better: lower
+""", f"""\
+  error_rate:
+{errors}    unit: percent
+    better: lower
+""", text)
+
+
+def test_ratio_kpis_load() -> None:
+    spec = parse_spec(ratio_spec("    ratio: {slo: availability, of: bad, scale: 100}\n"), {})
+    ratio = spec.kpi("error_rate").ratio
+    assert ratio is not None and (ratio.slo, ratio.of, ratio.scale) == ("availability", "bad",
+                                                                        100.0)
+    explicit = parse_spec(ratio_spec("""\
+    ratio:
+      numerator: sum(rate(errors[5m]))
+      denominator: sum(rate(all[5m]))
+"""), {}).kpi("error_rate")
+    assert explicit.query == "" and explicit.ratio is not None
+    assert (explicit.ratio.numerator, explicit.ratio.scale) == ("sum(rate(errors[5m]))", 1.0)
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ("    query: x\n    ratio: {slo: availability}\n",
+     "17: kpis.error_rate: give `query` or `ratio`, not both"),
+    ("", "17: kpis.error_rate.query: must not be empty (or give `ratio` instead)"),
+    ("    ratio: {of: bad}\n", "18: kpis.error_rate.ratio: give numerator and denominator, or slo"),
+    ("    ratio: {numerator: x}\n",
+     "18: kpis.error_rate.ratio.denominator: must not be empty when the other part is given"),
+    ("    ratio: {numerator: x, denominator: y, slo: availability}\n",
+     "18: kpis.error_rate.ratio: give numerator and denominator, or slo, not both"),
+    ("    ratio: {slo: latency}\n",
+     "18: kpis.error_rate.ratio.slo: unknown ratio SLO 'latency'; ratio SLOs: availability"),
+    ("    ratio: {slo: availability, of: worse}\n",
+     "18: kpis.error_rate.ratio.of: must be one of 'good', 'bad', got string 'worse'"),
+    ("    ratio: {slo: availability, scale: 0}\n",
+     "18: kpis.error_rate.ratio.scale: must be > 0, got 0"),
+    ("    ratio: {slo: availability}\n    aggregate: p95\n",
+     "19: kpis.error_rate.aggregate: does not apply to a ratio KPI: its day value is "
+     "Σnumerator / Σdenominator"),
+])
+def test_bad_ratio_kpis_name_the_yaml_path_and_line(body: str, expected: str) -> None:
+    assert problems(ratio_spec(body)) == [expected]
