@@ -16,7 +16,7 @@ from tars_ci.analysis.kpis import (
 from tars_ci.analysis.slo import ratio_day
 from tars_ci.sources.interface import NoData, Query, QueryFailed, Samples
 from tars_ci.spec.model import KpiRatio, RatioSli, Slo
-from tests.analysis.core_builders import kpi, spec
+from tests.analysis.core_builders import example_spec, kpi, spec
 
 STEP = 60.0
 GRID = np.arange(1440, dtype=np.float64) * STEP
@@ -134,3 +134,13 @@ def test_queries_of_ratio_kpis() -> None:
     with pytest.raises(ValueError, match="not a ratio KPI"):
         ratio_queries(kpi("cpu"), s)
 
+
+
+def test_the_example_spec_measures_availability_and_error_rate_as_ratios() -> None:
+    s = example_spec()
+    for name, of in (("availability", "good"), ("error_rate", "bad")):
+        k = s.kpi(name)
+        assert k.query == "" and k.ratio == KpiRatio(slo="availability", of=of, scale=100)
+    names = [q.name for q in kpi_queries(s)]
+    assert "availability" not in names and "error_rate" not in names
+    assert names[:2] == ["slo:availability:good", "slo:availability:total"]
