@@ -191,7 +191,7 @@ def test_zero_baseline() -> None:
     t = fit(ERRORS, 0.0, [0.0, 0.0, 0.8])
     assert t.direction == "unknown" and t.reason.startswith("baseline is zero")
     assert (t.worst_day, t.severity, t.regression) == (3, "critical", True)
-    assert t.worst_bad_drift_percent == 0.0  # of the days that have a drift number
+    assert t.worst_bad_drift_percent is None  # the worst day's: a zero baseline has none
     # 0.5 keeps 50 % of the headroom (≥ headroom_cap_high): capped at high.
     assert fit(ERRORS, 0.0, [0.0, 0.0, 0.5]).severity == "high"
     zeros = fit(ERRORS, 0.0, [0.0, 0.0, 0.0])
