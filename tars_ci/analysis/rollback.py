@@ -17,7 +17,10 @@ Rules (ids in brackets; thresholds from :class:`~tars_ci.spec.model.RollbackRule
 
 The worsening tolerance is the KPI's ``worsening_step``, else ``rollback.worsening_step``, else
 the notable drift step (10 percentage points of bad drift): a rise smaller than that is noise
-(+33.03% → +33.06% → +33.07% is flat), and the reasons say which tolerance applied.
+(+33.03% → +33.06% → +33.07% is flat), and the reasons say which tolerance applied. Far from
+the baseline a point of drift is a tiny share of the value, so the tolerance is also at least
+``NOISE_SHARE`` (1 %) of the day before's value: an error rate of 8 % against a 0.05 %
+baseline is +15,900 %, and 0.1 % noise on it moves the drift by 16 points.
 
 Every rule that fires is listed with its numbers. Missing data never fires or clears a rule
 silently: a KPI without data today, or a day missing from the history, is named in the reasons
@@ -41,6 +44,9 @@ Decision = Literal["immediate_rollback", "rollback", "monitor"]
 
 P0_BAND, HEALTH_FLOOR, SLO_DRIFT, WORSENING = "p0_band", "health_floor", "slo_drift", "worsening"
 INSUFFICIENT = "insufficient_data"
+# Day-over-day changes below this share of the value itself are measurement noise, whatever
+# the baseline (ten times the ±0.1 % that a rate()'s extrapolation or a scrape jitter gives).
+NOISE_SHARE = 0.01
 
 
 class DayState(NamedTuple):
@@ -279,7 +285,7 @@ def _worsening(history: Sequence[DayState], spec: Spec, tally: _Tally) -> None:
             continue
         bads = [p.bad_drift_percent or 0.0 for _, p in series]
         step, source = worsening_tolerance(kpi, spec)
-        rising = len(_rising_tail(bads, step))
+        rising = _rising_tail([p for _, p in series], step)
         trend = " → ".join(f"{format_drift(p.drift_percent)}" for _, p in series)
         tolerance = f"by more than {step:g} points a day ({source})"
         if rising == len(bads):
@@ -294,12 +300,16 @@ def _worsening(history: Sequence[DayState], spec: Spec, tally: _Tally) -> None:
                                f"{step:g} points a day ({source}), not a trend")
 
 
-def _rising_tail(values: Sequence[float], step: float) -> list[float]:
-    """The longest run of ``values`` ending with the last one in which each value exceeds the
-    one before by more than ``step``."""
-    tail = [values[-1]]
-    for v in reversed(values[:-1]):
-        if not tail[-1] - v > step:
+def _rising_tail(days: Sequence[Comparison], step: float) -> int:
+    """How many of ``days`` (oldest first), ending with the last, form a run in which each
+    day's bad drift exceeds the day before's by more than the tolerance: ``step`` points, or
+    ``NOISE_SHARE`` of the day before's value (in points of the baseline) when that is more."""
+    run = 1
+    for before, after in reversed(list(pairwise(days))):
+        tolerance = step
+        if before.value is not None and before.baseline:
+            tolerance = max(step, NOISE_SHARE * abs(before.value) / abs(before.baseline) * 100)
+        if not (after.bad_drift_percent or 0.0) - (before.bad_drift_percent or 0.0) > tolerance:
             break
-        tail.append(v)
-    return tail
+        run += 1
+    return run
