@@ -35,8 +35,8 @@ def grid(points: int = POINTS) -> np.ndarray:
 
 def kpis(series: int) -> tuple[Kpi, ...]:
     """``series`` KPIs, one per row: ``kpi_00000`` …, lower-is-better on even rows."""
-    return tuple(Kpi(kpi_name(i), f'bench_kpi{{kpi="{i:05d}"}}', "ms",
-                     "lower" if i % 2 == 0 else "higher") for i in range(series))
+    return tuple(Kpi(kpi_name(i), f'bench_kpi{{kpi="{i:05d}"}}', unit="ms",
+                     better="lower" if i % 2 == 0 else "higher") for i in range(series))
 
 
 def kpi_name(i: int) -> str:

@@ -113,8 +113,9 @@ def collect(plan: Plan, url: str) -> list[dict[str, Any]]:
     from tars_ci.sources.interface import Query
     from tars_ci.spec import load_spec
 
-    example = [q for q in queries(load_spec(EXAMPLE_SPEC, {"PROMETHEUS_URL": url}))
-               if not q.name.startswith("slo:")]
+    # every series the example spec fetches: 8 KPI queries and the availability SLO's
+    # good/total, which the availability and error-rate ratio KPIs are measured from
+    example = queries(load_spec(EXAMPLE_SPEC, {"PROMETHEUS_URL": url}))
     gauges = [Query(k.name, k.query) for k in data.kpis(plan.collect)]
     out = []
     for label, qs in (("example spec", example), ("fleet gauges", gauges)):

@@ -107,22 +107,26 @@ def test_force_recomputes_a_recorded_day_and_only_that_day(tmp_path: Path):
     assert result.days_processed == (2,)
 
 
-def test_a_kpi_without_samples_is_no_data_and_never_raises_health(tmp_path: Path):
+def test_a_kpi_without_samples_is_no_data_and_never_a_score(tmp_path: Path):
     run(tmp_path, after_day(2), replay(day_levels(p99_latency_ms={2: None})))
     day2 = json.loads(paths(tmp_path).day_summary(2).read_text())
-    day1 = json.loads(paths(tmp_path).day_summary(1).read_text())
     p99 = day2["metrics_comparison"]["p99_latency_ms"]
     assert p99["status"] == "no_data" and p99["value"] is None and p99["drift_percent"] is None
-    assert "p99_latency_ms:no_data" in [f["id"] for f in day2["findings"]]
+    finding = next(f for f in day2["findings"] if f["id"] == "p99_latency_ms:no_data")
+    assert finding["priority"] == "P1"  # a critical KPI without data
     assert day2["data_coverage"]["kpis_no_data"] == ["p99_latency_ms"]
-    # a missing KPI loses its whole weight: exactly what its worst possible value costs
+    # a missing KPI is left out of the score: it neither lowers nor raises it, and a day
+    # without its critical KPI is insufficient_data, never a band
+    health = json.loads(paths(tmp_path).health(2).read_text())
+    line = next(c for c in health["breakdown"] if c["kpi"] == "p99_latency_ms")
+    assert (line["status"], line["penalty"], line["points_lost"]) == ("no_data", 0.0, 0.0)
+    assert line["explanation"].startswith("not scored (no data for the day)")
+    assert day2["health_band"] == health["band"] == "insufficient_data"
     worst = tmp_path / "worst"
     run(worst, after_day(2), replay(day_levels(p99_latency_ms={2: 10_000.0})))
-    lost = {name: {c["kpi"]: c["points_lost"] for c in
-                   json.loads(paths(root).health(2).read_text())["breakdown"]}
-            for name, root in (("missing", tmp_path), ("worst", worst))}
-    assert lost["missing"]["p99_latency_ms"] == lost["worst"]["p99_latency_ms"] == 30.0
-    assert day2["health_score"] <= 70.0 < day1["health_score"]
+    worst_day2 = json.loads(paths(worst).day_summary(2).read_text())
+    assert worst_day2["health_score"] < day2["health_score"]
+    assert worst_day2["health_band"] != "insufficient_data"
 
 
 def test_day_summary_has_the_runbook_fields_and_jq_paths(tmp_path: Path):

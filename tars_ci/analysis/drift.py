@@ -29,7 +29,8 @@ from __future__ import annotations
 from typing import Literal, NamedTuple
 
 from tars_ci.analysis.kpis import Measurement, format_value
-from tars_ci.spec.model import SEVERITIES, DriftThresholds, Kpi, Severity
+from tars_ci.spec.levels import severity_at_least, severity_rank, worst_severity
+from tars_ci.spec.model import DriftThresholds, Kpi, Severity
 
 Status = Literal["pass", "warning", "fail", "no_data", "error", "no_baseline"]
 
@@ -150,7 +151,7 @@ def status_for(severity: Severity | None) -> Status:
     """pass without severity, warning for low/medium, fail for high/critical."""
     if severity is None:
         return "pass"
-    return "warning" if severity in ("low", "medium") else "fail"
+    return "fail" if severity_at_least(severity, "high") else "warning"
 
 
 def at_least(x: float, bound: float) -> bool:
@@ -159,13 +160,12 @@ def at_least(x: float, bound: float) -> bool:
 
 
 def max_severity(a: Severity | None, b: Severity | None) -> Severity | None:
-    """The more severe of two severities (None is below low)."""
-    return a if severity_rank(a) >= severity_rank(b) else b
+    """The more severe of two severities (None is below low); see :mod:`tars_ci.spec.levels`."""
+    return worst_severity(a, b)
 
 
-def severity_rank(severity: Severity | None) -> int:
-    """Order of severities: None −1, low 0, medium 1, high 2, critical 3."""
-    return -1 if severity is None else SEVERITIES.index(severity)
+__all__ = ["Comparison", "Status", "at_least", "compare", "format_drift", "max_severity",
+           "severity_for", "severity_rank", "status_for"]
 
 
 def format_drift(drift: float | None) -> str:

@@ -2,8 +2,9 @@
 
 For a ``degradation`` the KPI's own ``mitigations`` from the spec are proposed (a generic
 investigation step when it has none). A ``no_data`` finding always gets the data-path step,
-because the KPI's mitigations are about the service degrading, not about its telemetry; an
-``slo_burn`` finding gets the error-budget step. Steps are ordered by the finding's priority,
+because the KPI's mitigations are about the service degrading, not about its telemetry; a
+``query_error`` finding gets the fix-the-query step; an ``slo_burn`` finding gets the
+error-budget step. Steps are ordered by the finding's priority,
 then severity (worst first), then KPI, and an action proposed twice is kept once, at its most
 urgent place.
 """
@@ -49,6 +50,10 @@ def _actions(finding: Finding, spec: Spec) -> tuple[str, ...]:
     if finding.kind == "no_data":
         step = (f"Check the exporter/scrape target and the KPI query for {name}: missing data "
                 f"hides the release's real state")
+    elif finding.kind == "query_error":
+        step = (f"Fix the query of {name}: the metrics source refused it (its message is in the "
+                f"finding); run it in the Prometheus UI and check recent recording-rule or "
+                f"label changes")
     elif finding.kind == "slo_burn":
         step = (f"Review the error-budget burn of {name}: slow risky rollouts and follow the "
                 f"error-budget policy until the burn rate is back below 1")

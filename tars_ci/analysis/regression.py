@@ -14,6 +14,19 @@ data; with F = half the notable drift (5 % for the seed 10 %):
    ``volatile`` when volatility ≥ F and ≥ |change| / 2 (the noise is at least half the move);
    else ``increasing`` / ``decreasing`` when |change| ≥ F; else ``stable``.
 
+For a KPI with a ``limit`` whose baseline keeps headroom to it, F is at most half that
+headroom (in % of the baseline): availability 99.95 % against a 99.9 % limit moves notably at
+0.025 %, so a drop to 98.95 % (−1.0 %) is a shape, not noise.
+
+4. **Shape** (:mod:`tars_ci.analysis.shape`): step (a change-point, its day and size, flat
+   after), steady slope, spike, recovered, volatile or stable, with a one-line ``summary``
+   that gives drifts in the KPI's bad direction ("step on day 3: +12.0% (worse), flat
+   after"; "step on day 3: -1.0% (worse)" for an availability drop).
+
+The **worst day** is computed in one place, :func:`worst_day`: the most severe day, then the
+largest bad drift, then the earliest; ``worst_bad_drift_percent`` is that same day's bad
+drift, so every consumer that shows a KPI's worst day and worst drift shows one pair.
+
 ``severity`` is the worst day's severity (drift bands with the headroom caps of the KPI's
 limit); ``regression`` is true for a trend in the KPI's bad direction or any severity (bad
 drift ≥ notable). Worked examples (seed thresholds):
@@ -24,7 +37,8 @@ drift ≥ notable). Worked examples (seed thresholds):
 - ±1 % noise → stable. A lone +37 % on day 2 (others ±2 %) is a spike, not a trend → stable,
   but a regression through its severity (high).
 - error rate 0.05 → 0.05, 0.05, 0.05, 0.08, 0.055, 0.055, 0.055: day 4 is a spike; the rest
-  step from 0 to +10 % (change +12.9 %, spread 1.9 %) → increasing; severity medium (+60 %
+  step from 0 to +10 % (change +12.9 %, spread 1.9 %) → increasing, shape "step on day 4:
+  +10.0% (worse), flat after; day 4 itself spiked to +60.0% (worse)"; severity medium (+60 %
   on day 4, but 96.8 % of the headroom to a 1 % limit remains).
 """
 
@@ -39,7 +53,9 @@ import numpy as np
 
 from tars_ci.analysis.drift import Comparison, compare
 from tars_ci.analysis.kpis import Measurement
-from tars_ci.spec.model import SEVERITIES, DriftThresholds, Kpi, Severity
+from tars_ci.analysis.shape import ShapeName, classify_shape
+from tars_ci.spec.levels import severity_rank
+from tars_ci.spec.model import DriftThresholds, Kpi, Severity
 
 Direction = Literal["increasing", "decreasing", "stable", "volatile", "unknown"]
 
@@ -66,6 +82,11 @@ class Trend(NamedTuple):
     spike_day: int | None
     days_with_data: int
     reason: str
+    shape: ShapeName = "unknown"
+    summary: str = ""  # the shape in one line, drifts in the KPI's bad direction
+    step_day: int | None = None
+    step_percent: float | None = None  # the step's size in drift points (signed)
+    recovered_day: int | None = None
 
 
 class RegressionReport(NamedTuple):
@@ -108,19 +129,44 @@ def trend(kpi: Kpi, baseline: float | None, values: Mapping[int, float | None],
     base_m = Measurement(kpi.name, "ok", base, 1.0, 1, "")
     comps = {d: compare(kpi, Measurement(kpi.name, "ok", v, 1.0, 1, ""), base_m, th)
              for d, v in seen}
-    # The worst day: most severe, then largest bad drift, then earliest.
-    worst = max(comps, key=lambda d: (_rank(comps[d].severity),
-                                      comps[d].bad_drift_percent or 0.0, -d))
-    bads = [c.bad_drift_percent for c in comps.values() if c.bad_drift_percent is not None]
-    worst_bad = max(bads) if bads else None
-    is_bad = comps[worst].severity is not None or (comps[worst].bad_drift_percent or 0.0) > 0
-    severity = comps[worst].severity
+    worst, wc = worst_day(comps)
+    is_bad = wc.severity is not None or (wc.bad_drift_percent or 0.0) > 0
     final_bad = comps[seen[-1][0]].bad_drift_percent
-    direction, slope, spread, spike, why = _classify(comps, th)
+    floor = trend_floor(kpi, base, th)
+    direction, slope, spread, spike, why, fitted = _classify(comps, floor)
+    sign = 1.0 if kpi.better == "lower" else -1.0
+    points = [(d, c.drift_percent) for d, c in sorted(comps.items())
+              if c.drift_percent is not None]
+    shape = classify_shape(points, fitted, direction=direction, slope=slope, spread=spread,
+                           spike_day=spike, floor=floor, sign=sign,
+                           severe_days=frozenset(d for d, c in comps.items()
+                                                 if c.severity is not None))
     worsening = (direction, kpi.better) in (("increasing", "lower"), ("decreasing", "higher"))
-    return Trend(kpi.name, direction, slope, spread, worst if is_bad else None, worst_bad,
-                 by_day, severity, worsening or severity is not None, base, final_bad, spike,
-                 len(seen), why)
+    return Trend(kpi.name, direction, slope, spread, worst if is_bad else None,
+                 wc.bad_drift_percent, by_day, wc.severity, worsening or wc.severity is not None,
+                 base, final_bad, spike, len(seen), why, shape.name, shape.summary,
+                 shape.step_day, shape.step_percent, shape.recovered_day)
+
+
+def worst_day(days: Mapping[int, Comparison]) -> tuple[int, Comparison]:
+    """The worst of a KPI's days, (day, its comparison): the most severe, then the largest bad
+    drift, then the earliest. The one rule every worst-day number comes from."""
+    if not days:
+        raise ValueError("worst_day needs at least one day")
+    day = max(days, key=lambda d: (severity_rank(days[d].severity),
+                                   days[d].bad_drift_percent or 0.0, -d))
+    return day, days[day]
+
+
+def trend_floor(kpi: Kpi, baseline: float, th: DriftThresholds) -> float:
+    """The smallest move (in % of the baseline) a trend counts: half the notable drift, or
+    half the baseline's headroom to the KPI's limit when that is smaller."""
+    floor = FLOOR_SHARE * th.notable
+    if kpi.limit is not None and baseline != 0:
+        room = (kpi.limit - baseline) if kpi.better == "lower" else (baseline - kpi.limit)
+        if room > 0:
+            floor = min(floor, FLOOR_SHARE * room / abs(baseline) * 100.0)
+    return floor
 
 
 def regression_report(kpis: Sequence[Kpi], baselines: Mapping[str, float | None],
@@ -131,7 +177,7 @@ def regression_report(kpis: Sequence[Kpi], baselines: Mapping[str, float | None]
     trends = [trend(k, baselines.get(k.name), values.get(k.name, {}), th, days) for k in kpis]
     better = {k.name: k.better for k in kpis}
     ranked = sorted((t for t in trends if t.regression),
-                    key=lambda t: (-_rank(t.severity), -(t.worst_bad_drift_percent or 0.0)))
+                    key=lambda t: (-severity_rank(t.severity), -(t.worst_bad_drift_percent or 0.0)))
     improving = {"lower": "decreasing", "higher": "increasing"}
     return RegressionReport(
         days, tuple(trends), tuple(ranked),
@@ -187,19 +233,21 @@ def potential_causes(kpi: Kpi) -> str:
             "compare with the deploy and traffic history")
 
 
-def _classify(days: Mapping[int, Comparison], th: DriftThresholds
-              ) -> tuple[Direction, float | None, float | None, int | None, str]:
-    """(direction, slope, volatility, spike day, reason) from the days' drifts."""
+Fit = tuple[Direction, float | None, float | None, int | None, str, list[tuple[int, float]]]
+
+
+def _classify(days: Mapping[int, Comparison], floor: float) -> Fit:
+    """(direction, slope, volatility, spike day, reason, fitted points) from the days'
+    drifts; ``floor`` is the smallest move that counts (:func:`trend_floor`)."""
     points = [(d, c.drift_percent) for d, c in sorted(days.items())
               if c.drift_percent is not None]
     if any(c.drift_percent is None for c in days.values()):
-        return "unknown", None, None, None, "baseline is zero: no trend in % of baseline"
+        return "unknown", None, None, None, "baseline is zero: no trend in % of baseline", []
     if len(points) < MIN_TREND_DAYS:
         return ("unknown", None, None, None,
-                f"{len(points)} day(s) with data; a trend needs {MIN_TREND_DAYS}")
+                f"{len(points)} day(s) with data; a trend needs {MIN_TREND_DAYS}", [])
     x = np.array([d for d, _ in points], dtype=np.float64)
     y = np.array([v for _, v in points], dtype=np.float64)
-    floor = FLOOR_SHARE * th.notable
     spike, notes = None, []
     if len(points) >= MIN_SPIKE_DAYS:
         far = int(np.argmax(np.abs(_fit(x, y)[2])))
@@ -219,14 +267,15 @@ def _classify(days: Mapping[int, Comparison], th: DriftThresholds
                f"({slope:+.2f}%/day), residual spread {spread:.1f}%")
     direction: Direction
     if spread >= floor and spread >= abs(change) / 2:
-        direction, rule = "volatile", f"spread ≥ {floor:g}% and ≥ half the change"
+        direction, rule = "volatile", f"spread ≥ {floor:.3g}% and ≥ half the change"
     elif abs(change) >= floor:
         direction = "increasing" if change > 0 else "decreasing"
-        rule = f"|change| ≥ {floor:g}%, spread below {floor:g}% or half the change"
+        rule = f"|change| ≥ {floor:.3g}%, spread below {floor:.3g}% or half the change"
     else:
-        direction, rule = "stable", f"|change| and spread below {floor:g}%"
+        direction, rule = "stable", f"|change| and spread below {floor:.3g}%"
     notes.append(f"{numbers}: {direction} ({rule})")
-    return direction, slope, spread, spike, "; ".join(notes)
+    fitted = [(int(d), float(v)) for d, v in zip(x, y)]
+    return direction, slope, spread, spike, "; ".join(notes), fitted
 
 
 def _fit(x: np.ndarray, y: np.ndarray) -> tuple[float, float, np.ndarray]:
@@ -240,6 +289,3 @@ def _fit(x: np.ndarray, y: np.ndarray) -> tuple[float, float, np.ndarray]:
 def _finite(value: float | None) -> float | None:
     return float(value) if value is not None and math.isfinite(value) else None
 
-
-def _rank(severity: Severity | None) -> int:
-    return -1 if severity is None else SEVERITIES.index(severity)

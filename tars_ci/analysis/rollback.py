@@ -11,12 +11,21 @@ Rules (ids in brackets; thresholds from :class:`~tars_ci.spec.model.RollbackRule
                    or critical (not capped to medium by headroom) → rollback
     [worsening]    day ≥ worsening_from_day (3) and a critical KPI's
                    bad drift is ≥ the notable drift today and rose
-                   strictly on worsening_days (3) consecutive days → rollback
+                   by more than its tolerance on each day of
+                   worsening_days (3) consecutive days            → rollback
     otherwise                                                     → monitor
+
+The worsening tolerance is the KPI's ``worsening_step``, else ``rollback.worsening_step``, else
+the notable drift step (10 percentage points of bad drift): a rise smaller than that is noise
+(+33.03% → +33.06% → +33.07% is flat), and the reasons say which tolerance applied. Far from
+the baseline a point of drift is a tiny share of the value, so the tolerance is also at least
+``NOISE_SHARE`` (1 %) of the day before's value: an error rate of 8 % against a 0.05 %
+baseline is +15,900 %, and 0.1 % noise on it moves the drift by 16 points.
 
 Every rule that fires is listed with its numbers. Missing data never fires or clears a rule
 silently: a KPI without data today, or a day missing from the history, is named in the reasons
-with the rules it kept from being evaluated.
+with the rules it kept from being evaluated; a day whose health band is ``insufficient_data``
+does not count towards the health floor.
 """
 
 from __future__ import annotations
@@ -28,11 +37,16 @@ from typing import Literal, NamedTuple
 from tars_ci.analysis.drift import Comparison, at_least, format_drift
 from tars_ci.analysis.kpis import format_value
 from tars_ci.analysis.priority import band_bound_text, band_priority
+from tars_ci.spec.levels import severity_at_least
 from tars_ci.spec.model import Kpi, Spec
 
 Decision = Literal["immediate_rollback", "rollback", "monitor"]
 
 P0_BAND, HEALTH_FLOOR, SLO_DRIFT, WORSENING = "p0_band", "health_floor", "slo_drift", "worsening"
+INSUFFICIENT = "insufficient_data"
+# Day-over-day changes below this share of the value itself are measurement noise, whatever
+# the baseline (ten times the ±0.1 % that a rate()'s extrapolation or a scrape jitter gives).
+NOISE_SHARE = 0.01
 
 
 class DayState(NamedTuple):
@@ -41,6 +55,7 @@ class DayState(NamedTuple):
     day: int
     health_score: float | None
     comparisons: Mapping[str, Comparison]
+    health_band: str | None = None  # "insufficient_data": the score is no verdict
 
 
 class Rollback(NamedTuple):
@@ -130,8 +145,10 @@ def _health_floor(history: Sequence[DayState], spec: Spec, tally: _Tally) -> Non
     """[health_floor]: health below the floor for ``health_days`` consecutive days."""
     rules = spec.thresholds.rollback
     today = history[-1]
-    if today.health_score is None:
-        tally.notes.append(f"health score of day {today.day} is missing: {HEALTH_FLOOR} could "
+    if today.health_score is None or today.health_band == INSUFFICIENT:
+        why = ("is missing" if today.health_score is None
+               else "is no verdict (insufficient data)")
+        tally.notes.append(f"health score of day {today.day} {why}: {HEALTH_FLOOR} could "
                            f"not be evaluated")
         return
     if today.health_score >= rules.health_floor:
@@ -140,7 +157,9 @@ def _health_floor(history: Sequence[DayState], spec: Spec, tally: _Tally) -> Non
     window = range(today.day - rules.health_days + 1, today.day + 1)
     below, gaps = [], []
     for d in reversed(window):
-        score = by_day[d].health_score if d in by_day else None
+        past = by_day.get(d)
+        score = (None if past is None or past.health_band == INSUFFICIENT
+                 else past.health_score)
         if score is None:
             if d >= 1:
                 gaps.append(d)
@@ -155,19 +174,20 @@ def _health_floor(history: Sequence[DayState], spec: Spec, tally: _Tally) -> Non
                                  f"days running ({run})" + blind)
     elif gaps:
         tally.notes.append(f"health is below {rules.health_floor:g} ({run}) but the health of "
-                           f"day {gaps[0]} is missing: {HEALTH_FLOOR} cannot be confirmed")
+                           f"day {gaps[0]} is missing or insufficient: {HEALTH_FLOOR} cannot be "
+                           f"confirmed")
     else:
         tally.watch.append(f"health below {rules.health_floor:g} ({run}): {len(below)} of "
                            f"{rules.health_days} days needed for rollback")
 
 
 def _no_data_kpis(today: DayState, spec: Spec) -> str:
-    """``; on day 3 error_rate had no data …`` when missing data lowered the score."""
+    """``; on day 3 error_rate had no data …``: the score covers only the KPIs with data."""
     names = [k.display for k in spec.kpis if _missing(today.comparisons.get(k.name))]
     if not names:
         return ""
     return (f"; on day {today.day} {', '.join(names)} had no data and "
-            f"{'was' if len(names) == 1 else 'were'} scored as worst case")
+            f"{'was' if len(names) == 1 else 'were'} left out of the score")
 
 
 def _critical_with_data(today: DayState, spec: Spec, tally: _Tally,
@@ -190,7 +210,7 @@ def _slo_drift(today: DayState, spec: Spec, tally: _Tally) -> None:
     for kpi, c in _critical_with_data(today, spec, tally, SLO_DRIFT):
         value, base = format_value(c.value, kpi.unit), format_value(c.baseline, kpi.unit)
         if (c.bad_drift_percent is not None and c.bad_drift_percent > limit
-                and c.severity in ("low", "medium")):
+                and not severity_at_least(c.severity, "high")):
             # Severity already weighs the absolute headroom to the KPI's limit: a large relative
             # drift that keeps most of its headroom (0.05% → 0.08% error rate against a 1%
             # limit is capped at medium) is not a rollback.
@@ -215,14 +235,26 @@ def _slo_drift(today: DayState, spec: Spec, tally: _Tally) -> None:
     # triggers: they are listed to watch, never fired.
     for kpi in spec.kpis:
         other = today.comparisons.get(kpi.name)
-        if not kpi.critical and other is not None and other.severity in ("high", "critical"):
+        if not kpi.critical and other is not None and severity_at_least(other.severity, "high"):
             tally.watch.append(f"{kpi.display} {format_drift(other.drift_percent)} vs GA "
                                f"baseline (severity {other.severity}): a capacity finding, not "
                                f"a rollback trigger")
 
 
+def worsening_tolerance(kpi: Kpi, spec: Spec) -> tuple[float, str]:
+    """(percentage points, where it comes from) of the smallest day-over-day rise of ``kpi``'s
+    bad drift that counts as worsening."""
+    if kpi.worsening_step is not None:
+        return kpi.worsening_step, f"kpis.{kpi.name}.worsening_step"
+    rules = spec.thresholds.rollback
+    if rules.worsening_step is not None:
+        return rules.worsening_step, "thresholds.rollback.worsening_step"
+    return spec.thresholds.drift.notable, "the notable drift step"
+
+
 def _worsening(history: Sequence[DayState], spec: Spec, tally: _Tally) -> None:
-    """[worsening]: from ``worsening_from_day``, a critical KPI's bad drift keeps rising."""
+    """[worsening]: from ``worsening_from_day``, a critical KPI's bad drift keeps rising by
+    more than its tolerance."""
     rules, notable = spec.thresholds.rollback, spec.thresholds.drift.notable
     today = history[-1]
     if today.day < rules.worsening_from_day:
@@ -252,22 +284,32 @@ def _worsening(history: Sequence[DayState], spec: Spec, tally: _Tally) -> None:
                                f"days {window[0]}–{today.day} cannot be confirmed")
             continue
         bads = [p.bad_drift_percent or 0.0 for _, p in series]
-        rising = len(_rising_tail(bads))
+        step, source = worsening_tolerance(kpi, spec)
+        rising = _rising_tail([p for _, p in series], step)
         trend = " → ".join(f"{format_drift(p.drift_percent)}" for _, p in series)
+        tolerance = f"by more than {step:g} points a day ({source})"
         if rising == len(bads):
             tally.fire(WORSENING, f"{kpi.display} (an SLO metric) worsened {len(bads)} days "
-                                  f"running (days {window[0]}–{today.day}: {trend}), from day "
-                                  f"{rules.worsening_from_day} on")
+                                  f"running (days {window[0]}–{today.day}: {trend}), each "
+                                  f"{tolerance}, from day {rules.worsening_from_day} on")
         elif rising >= 2:
             tally.watch.append(f"{kpi.display} worsening {rising} of {len(bads)} days needed "
-                               f"for rollback ({trend})")
+                               f"for rollback ({trend}; each {tolerance})")
+        elif any(b > a for a, b in pairwise(bads)):
+            tally.watch.append(f"{kpi.display} {trend}: within the worsening tolerance of "
+                               f"{step:g} points a day ({source}), not a trend")
 
 
-def _rising_tail(values: Sequence[float]) -> list[float]:
-    """The longest strictly rising run of ``values`` that ends with the last one."""
-    tail = [values[-1]]
-    for v in reversed(values[:-1]):
-        if not v < tail[-1]:
+def _rising_tail(days: Sequence[Comparison], step: float) -> int:
+    """How many of ``days`` (oldest first), ending with the last, form a run in which each
+    day's bad drift exceeds the day before's by more than the tolerance: ``step`` points, or
+    ``NOISE_SHARE`` of the day before's value (in points of the baseline) when that is more."""
+    run = 1
+    for before, after in reversed(list(pairwise(days))):
+        tolerance = step
+        if before.value is not None and before.baseline:
+            tolerance = max(step, NOISE_SHARE * abs(before.value) / abs(before.baseline) * 100)
+        if not (after.bad_drift_percent or 0.0) - (before.bad_drift_percent or 0.0) > tolerance:
             break
-        tail.append(v)
-    return tail
+        run += 1
+    return run

@@ -19,7 +19,8 @@ the budget; seven such days consume 23.333 %, leave 76.667 %, and the budget las
 The report pools days 1..N: ``sli_percent = 1 − Σbad / Σtotal``; consumption is the sum of the
 days' consumptions (each day weighs one day, whatever its traffic); the overall burn rate is
 the mean daily burn rate, so ``consumed % = burn_rate · days_with_data / W · 100``.
-A day without data is ``no_data`` (or ``error``): never compliant, never zero consumption;
+A day without data is ``no_data`` (or ``error``, when a query failed: :func:`ratio_day_of`
+keeps the source's message): never compliant, never zero consumption;
 the report says which days are missing and its budget figures cover only the days with data.
 """
 
@@ -31,6 +32,8 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 
+from tars_ci.analysis.series import align
+from tars_ci.sources.interface import QueryFailed, QueryResult
 from tars_ci.spec.model import Slo
 
 SloStatus = Literal["ok", "no_data", "error"]
@@ -97,6 +100,17 @@ def ratio_day(day: int, good: np.ndarray, total: np.ndarray, slo: Slo | None = N
     reason = _coverage_reason(steps, g.size, "steps")
     return _judged(SloDay(day, (1.0 - bad / sum_total) * 100.0, None, None, None, cover, "ok",
                           bad, sum_total, reason), slo)
+
+
+def ratio_day_of(day: int, good: QueryResult, total: QueryResult, grid: np.ndarray,
+                 step: float, slo: Slo | None = None) -> SloDay:
+    """:func:`ratio_day` from the good/total query results themselves, so that a failed
+    query is an ``error`` day carrying the source's message, not ``no_data``."""
+    for what, result in (("good", good), ("total", total)):
+        if isinstance(result, QueryFailed):
+            return missing_day(day, f"{what} query failed: {result.message} (query: "
+                                    f"{result.query})", "error")
+    return ratio_day(day, align(good, grid, step), align(total, grid, step), slo)
 
 
 def threshold_day(day: int, values: np.ndarray, max: float | None = None,

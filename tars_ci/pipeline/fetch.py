@@ -14,7 +14,14 @@ import numpy as np
 
 from tars_ci.analysis import anomaly
 from tars_ci.analysis.batch import fleet_episodes
-from tars_ci.analysis.kpis import Measurement, measure
+from tars_ci.analysis.kpis import (
+    Measurement,
+    kpi_queries,
+    measure,
+    measure_ratio,
+    ratio_queries,
+    ratio_values,
+)
 from tars_ci.analysis.series import clip, stack, window_slice
 from tars_ci.analysis.slo import SloDay, ratio_day, threshold_day
 from tars_ci.sources.interface import NoData, Query, QueryResult, Source, window_grid
@@ -34,12 +41,16 @@ class ProgramData(NamedTuple):
 
 
 def queries(spec: Spec) -> list[Query]:
-    """Every query of the spec: the KPIs, then the SLOs' good/total series."""
-    out = [Query(k.name, k.query) for k in spec.kpis]
+    """Every query of the spec, each once: the KPIs' (a ratio KPI's numerator and
+    denominator), then the SLOs' good/total series."""
+    out = kpi_queries(spec)
+    names = {q.name for q in out}
     for slo in spec.slos:
         if slo.ratio is not None:
-            out.append(Query(f"slo:{slo.name}:good", slo.ratio.good))
-            out.append(Query(f"slo:{slo.name}:total", slo.ratio.total))
+            for q in (Query(f"slo:{slo.name}:good", slo.ratio.good),
+                      Query(f"slo:{slo.name}:total", slo.ratio.total)):
+                if q.name not in names:
+                    out.append(q)
     return out
 
 
@@ -53,16 +64,30 @@ def fetch(spec: Spec, source: Source, through_day: int) -> ProgramData:
     results = source.range_query(queries(spec), start, end, step)
     grid = window_grid(start, end, step)
     matrix = stack(results, [k.name for k in spec.kpis], grid, step.total_seconds())
+    for row, kpi in enumerate(spec.kpis):  # a ratio KPI's series: its per-step ratio
+        if kpi.ratio is not None:
+            parts = ratio_queries(kpi, spec)
+            n, d = stack(results, [parts.numerator.name, parts.denominator.name], grid,
+                         step.total_seconds())
+            matrix[row] = ratio_values(kpi, n, d, parts.complement)
     return ProgramData(grid, step.total_seconds(), results, matrix)
 
 
 def measure_day(spec: Spec, data: ProgramData, window: DayWindow) -> dict[str, Measurement]:
     """Each KPI's value for ``window``."""
     lo, hi = window.start.timestamp(), window.end.timestamp()
-    expected = len(window_grid(window.start, window.end, spec.source.step))
-    return {k.name: measure(k, clip(data.results.get(k.name, _missing(k.name)), lo, hi),
-                            expected)
-            for k in spec.kpis}
+    day_grid = window_grid(window.start, window.end, spec.source.step)
+    out = {}
+    for k in spec.kpis:
+        if k.ratio is None:
+            out[k.name] = measure(k, clip(data.results.get(k.name, _missing(k.name)), lo, hi),
+                                  len(day_grid))
+            continue
+        parts = ratio_queries(k, spec)
+        n, d = (clip(data.results.get(q.name, _missing(q.name)), lo, hi)
+                for q in (parts.numerator, parts.denominator))
+        out[k.name] = measure_ratio(k, n, d, day_grid, data.step, parts.complement)
+    return out
 
 
 def slo_day(spec: Spec, data: ProgramData, window: DayWindow) -> dict[str, SloDay]:

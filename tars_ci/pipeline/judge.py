@@ -87,9 +87,10 @@ def judge_day(spec: Spec, data: ProgramData, window: DayWindow, ga: GaSummary,
     health = health_score(window.day, spec.kpis, comparisons, n_episodes,
                           spec.thresholds.health, bands=spec.priorities.bands)
     recorded_comparisons = {k: as_recorded(c) for k, c in comparisons.items()}
-    state = DayState(window.day, float(normalise(health.score)),
-                     recorded_comparisons)
-    states = [DayState(s.day, s.health_score, s.comparisons())
+    state = DayState(window.day,
+                     None if health.score is None else float(normalise(health.score)),
+                     recorded_comparisons, health.band)
+    states = [DayState(s.day, s.health_score, s.comparisons(), s.health_band)
               for s in sorted(prior, key=lambda s: s.day) if s.day < window.day]
     rollback = recommend([*states, state], spec)
     plan = mitigation_plan(findings, spec)

@@ -205,13 +205,13 @@ class HealthReport:
     release: ReleaseBlock
     day: int
     window: Window
-    score: float
+    score: float | None  # None: no weighted KPI had data
     band: HealthBand
     breakdown: tuple[Contribution, ...]
     anomaly_episodes: int
     anomaly_points_lost: float
     degradations: tuple[Degradation, ...]
-    health_score: float
+    health_score: float | None
     findings: tuple[str, ...]
     mitigation_plan: tuple[MitigationStep, ...]
     rollback_recommendation: Rollback

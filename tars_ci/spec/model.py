@@ -43,12 +43,13 @@ from tars_ci.spec.gates import (
 )
 
 __all__ = [
-    "NAME_RE", "PRIORITIES", "SELECTOR", "SEVERITIES", "SLUG_RE", "WINDOW", "Aggregate",
-    "AnomalySettings", "Auth", "Band", "Better", "Bound", "DriftThresholds", "GateCriterion",
-    "GateMetric", "GateStage", "GateStatistics", "Gates", "GitHubSettings", "Header",
-    "HealthSettings", "Kpi", "Priorities", "Priority", "RatioSli", "Release", "ReportSettings",
-    "RollbackRules", "Schedule", "Secret", "Severity", "SeverityMap", "Slo", "SourceSpec",
-    "Spec", "ThresholdSli", "Thresholds", "doc", "parse_bound", "slugify",
+    "DEFAULT_BURN_ALERTS", "NAME_RE", "PRIORITIES", "SELECTOR", "SEVERITIES", "SLUG_RE",
+    "WINDOW", "Aggregate", "AnomalySettings", "Auth", "Band", "Better", "Bound", "BurnAlert",
+    "DriftThresholds", "GateCriterion", "GateMetric", "GateStage", "GateStatistics", "Gates",
+    "GitHubSettings", "Header", "HealthSettings", "Kpi", "KpiRatio", "Priorities", "Priority",
+    "RatioSli", "Release", "ReportSettings", "RollbackRules", "Schedule", "Secret", "Severity",
+    "SeverityMap", "Slo", "SourceSpec", "Spec", "ThresholdSli", "Thresholds", "doc",
+    "parse_bound", "slugify",
 ]
 
 # --------------------------------------------------------------------------- release, schedule
@@ -172,14 +173,50 @@ class SourceSpec:
 
 
 @dataclass(frozen=True)
+class KpiRatio:
+    """A traffic-weighted ratio: the day's value is `scale · Σnumerator / Σdenominator` over the
+    steps where both have a value, not a mean of per-step ratios. Give `numerator` and
+    `denominator`, or `slo` (and `of`) to reuse a ratio SLO's good/total series."""
+
+    numerator: str = field(default="", metadata=doc("PromQL of the numerator (e.g. a rate of "
+                                                    "errors)."))
+    denominator: str = field(default="", metadata=doc("PromQL of the denominator (e.g. a rate "
+                                                      "of all requests)."))
+    slo: str = field(default="", metadata=doc(
+        "A ratio SLO whose `good`/`total` series to use instead (no extra query)."))
+    of: Literal["good", "bad"] = field(default="good", metadata=doc(
+        "With `slo`: `good` is good/total, `bad` is (total − good)/total."))
+    scale: float = field(default=1.0, metadata=doc(
+        "Factor applied to the ratio, e.g. `100` for percent.", exclusiveMinimum=0))
+
+    def problems(self) -> list[tuple[str, str]]:
+        out = []
+        explicit = bool(self.numerator.strip() or self.denominator.strip())
+        if explicit and self.slo:
+            out.append(("", "give numerator and denominator, or slo, not both"))
+        elif explicit and not (self.numerator.strip() and self.denominator.strip()):
+            missing = "denominator" if self.numerator.strip() else "numerator"
+            out.append((missing, "must not be empty when the other part is given"))
+        elif not explicit and not self.slo:
+            out.append(("", "give numerator and denominator, or slo"))
+        if self.scale <= 0:
+            out.append(("scale", "must be > 0"))
+        return out
+
+
+@dataclass(frozen=True)
 class Kpi:
     """One key performance indicator, watched every day."""
 
     name: str = field(metadata=doc("KPI name (the mapping key): lowercase, digits, `_`."))
-    query: str = field(metadata=doc("PromQL returning one series (a range query is run over "
-                                    "each day window at the source's step)."))
-    unit: str = field(metadata=doc("Unit shown in reports: `percent`, `ms`, `usd_per_hour`, …"))
-    better: Better = field(metadata=doc("Which direction is better."))
+    query: str = field(default="", metadata=doc(
+        "PromQL returning one series (a range query is run over each day window at the "
+        "source's step); give `query` or `ratio`."))
+    unit: str = field(kw_only=True, metadata=doc(
+        "Unit shown in reports: `percent`, `ms`, `usd_per_hour`, …"))
+    better: Better = field(kw_only=True, metadata=doc("Which direction is better."))
+    ratio: KpiRatio | None = field(default=None, kw_only=True, metadata=doc(
+        "A traffic-weighted ratio of two series instead of `query` (README, \"Ratio KPIs\")."))
     title: str = field(default="", metadata=doc("Display name; defaults to the KPI name."))
     critical: bool = field(default=False, metadata=doc(
         "An SLO metric: drift on it can trigger a rollback."))
@@ -193,6 +230,9 @@ class Kpi:
         "capped while the value keeps most of its headroom to this bound."))
     mitigations: tuple[str, ...] = field(default=(), metadata=doc(
         "Mitigation steps proposed when this KPI degrades."))
+    worsening_step: float | None = field(default=None, metadata=doc(
+        "This KPI's tolerance for the `worsening` rollback rule, in percentage points of bad "
+        "drift per day; `null`: `thresholds.rollback.worsening_step`.", minimum=0))
 
     @property
     def display(self) -> str:
@@ -203,8 +243,13 @@ class Kpi:
         out = []
         if not NAME_RE.match(self.name):
             out.append(("", f"KPI name {self.name!r} must match {NAME_RE.pattern}"))
-        if not self.query.strip():
-            out.append(("query", "must not be empty"))
+        if self.ratio is None and not self.query.strip():
+            out.append(("query", "must not be empty (or give `ratio` instead)"))
+        if self.ratio is not None and self.query.strip():
+            out.append(("", "give `query` or `ratio`, not both"))
+        if self.ratio is not None and self.aggregate != "mean":
+            out.append(("aggregate", "does not apply to a ratio KPI: its day value is "
+                                     "Σnumerator / Σdenominator"))
         if self.weight < 0:
             out.append(("weight", "must be ≥ 0"))
         return out
@@ -233,6 +278,44 @@ class ThresholdSli:
 
 
 @dataclass(frozen=True)
+class BurnAlert:
+    """A multi-window burn-rate alert (the SRE Workbook's alerting model): it fires while the
+    burn rate over both its long and its short window exceeds its factor."""
+
+    name: str = field(metadata=doc("Alert name (the mapping key), e.g. `page_fast`."))
+    long: timedelta = field(metadata=doc(
+        "Long window: how much budget must burn before the alert fires."))
+    short: timedelta = field(metadata=doc(
+        "Short window: the alert resets soon after the burn stops."))
+    factor: float = field(metadata=doc(
+        "Burn rate both windows must exceed (1 spends the budget exactly over the SLO "
+        "window).", exclusiveMinimum=0))
+    priority: Priority = field(metadata=doc("Priority of the `slo_burn` finding it raises."))
+
+    def problems(self) -> list[tuple[str, str]]:
+        out = []
+        if not NAME_RE.match(self.name):
+            out.append(("", f"alert name {self.name!r} must match {NAME_RE.pattern}"))
+        if self.short <= timedelta(0):
+            out.append(("short", "must be positive"))
+        if self.short >= self.long:
+            out.append(("short", "must be shorter than long"))
+        if self.factor <= 0:
+            out.append(("factor", "must be > 0"))
+        return out
+
+
+# The SRE Workbook's recommended alerts for a 30-day SLO (chapter 5, "Alerting on SLOs"):
+# 2 % of the budget in 1 h, 5 % in 6 h, 10 % in 1 d and 10 % in 3 d.
+DEFAULT_BURN_ALERTS: tuple[BurnAlert, ...] = (
+    BurnAlert("page_fast", timedelta(hours=1), timedelta(minutes=5), 14.4, "P0"),
+    BurnAlert("page_slow", timedelta(hours=6), timedelta(minutes=30), 6.0, "P1"),
+    BurnAlert("ticket_fast", timedelta(days=1), timedelta(hours=2), 3.0, "P2"),
+    BurnAlert("ticket_slow", timedelta(days=3), timedelta(hours=6), 1.0, "P3"),
+)
+
+
+@dataclass(frozen=True)
 class Slo:
     """A service level objective."""
 
@@ -243,6 +326,15 @@ class Slo:
         "Compliance window for the error budget."))
     ratio: RatioSli | None = field(default=None, metadata=doc("Event-based SLI."))
     threshold: ThresholdSli | None = field(default=None, metadata=doc("Time-based SLI."))
+    burn_alerts: tuple[BurnAlert, ...] = field(default=DEFAULT_BURN_ALERTS, metadata=doc(
+        "Multi-window burn-rate alerts, evaluated at every step of each day; each firing is "
+        "an `slo_burn` finding. Writing this mapping replaces the defaults (`{}`: none). "
+        "Default, the SRE Workbook's: `page_fast` 1h/5m > 14.4× P0, `page_slow` 6h/30m > 6× "
+        "P1, `ticket_fast` 1d/2h > 3× P2, `ticket_slow` 3d/6h > 1× P3.", keyed="name"))
+    burn_min_coverage: float = field(default=0.5, metadata=doc(
+        "A burn-rate window is evaluated only where at least this share of its steps has "
+        "data; below it the window says \"not evaluated\" rather than guess.",
+        exclusiveMinimum=0, maximum=1))
 
     def problems(self) -> list[tuple[str, str]]:
         out = []
@@ -408,6 +500,12 @@ class HealthSettings:
         "Points lost per anomaly episode on the day.", minimum=0))
     anomaly_cap: float = field(default=10.0, metadata=doc(
         "Most points anomalies can cost in one day.", minimum=0))
+    min_coverage: float = field(default=0.8, metadata=doc(
+        "A day whose least-covered critical KPI (every KPI when none is critical) has data for "
+        "less than this share of the day is `insufficient_data`, not a band. 0.8 leaves at "
+        "most ~5 hours unseen: less than a working day's peak, so a peak-hour incident cannot "
+        "hide in the gap, while a routine 1–2 hour scrape outage still gets a verdict.",
+        minimum=0, maximum=1))
 
     def problems(self) -> list[tuple[str, str]]:
         out = []
@@ -432,6 +530,12 @@ class RollbackRules:
         "From this day on, degradations that keep worsening …", minimum=1))
     worsening_days: int = field(default=3, metadata=doc(
         "… for this many consecutive days recommend rollback.", minimum=2))
+    worsening_step: float | None = field(default=None, metadata=doc(
+        "Tolerance of `worsening`: a day counts as worse only when a critical KPI's bad drift "
+        "rose by more than this many percentage points since the day before, so noise on a "
+        "flat drift (+33.03% → +33.06%) never reads as a trend; `null`: the notable drift "
+        "step (`thresholds.drift.notable`). A KPI's own `worsening_step` overrides it.",
+        minimum=0))
 
 
 @dataclass(frozen=True)
@@ -480,6 +584,15 @@ class Priorities:
         "Absolute bands per KPI, as a mapping KPI → {P0, P1, P2}.", keyed="kpi"))
     fail_level: Priority = field(default="P1", metadata=doc(
         "`tars-ci run` exits 1 when a finding is at this priority or more urgent."))
+    no_data_critical: Priority = field(default="P1", metadata=doc(
+        "Priority of a `no_data` finding for a critical KPI (or an SLO): a day the release "
+        "cannot be judged on is as urgent as a high-severity regression."))
+    no_data: Priority | None = field(default=None, metadata=doc(
+        "Priority of a `no_data` finding for a non-critical KPI; `null`: what `severity` maps "
+        "medium to (P2 by default)."))
+    query_error: Priority = field(default="P1", metadata=doc(
+        "Priority of a `query_error` finding (a KPI or SLO query the source refused); it "
+        "carries the source's message."))
 
 
 # --------------------------------------------------------------------------- GitHub, reports
@@ -557,6 +670,12 @@ class Spec:
             if slo.threshold is not None and slo.threshold.kpi not in names:
                 out.append((f"slos.{slo.name}.threshold.kpi",
                             f"unknown KPI {slo.threshold.kpi!r}; known: {', '.join(sorted(names))}"))
+        ratio_slos = {o.name for o in self.slos if o.ratio is not None}
+        for k in self.kpis:
+            if k.ratio is not None and k.ratio.slo and k.ratio.slo not in ratio_slos:
+                out.append((f"kpis.{k.name}.ratio.slo",
+                            f"unknown ratio SLO {k.ratio.slo!r}; ratio SLOs: "
+                            f"{', '.join(sorted(ratio_slos)) or 'none'}"))
         for band in self.priorities.bands:
             if band.kpi not in names:
                 out.append((f"priorities.bands.{band.kpi}",

@@ -122,7 +122,18 @@ def _field(f: dataclasses.Field[Any], hint: Any, defs: dict[str, Any]) -> dict[s
     out = _type(hint, field_meta(f), defs)
     out["description"] = f.metadata.get("doc", "")
     if f.default is not dataclasses.MISSING:
-        out["default"] = {} if f.metadata.get("keyed") else _plain(f.default)
+        key = f.metadata.get("keyed")
+        out["default"] = _keyed_plain(f.default, key) if key else _plain(f.default)
+    return out
+
+
+def _keyed_plain(items: Any, key: str) -> dict[str, Any]:
+    """A keyed tuple's default as the YAML mapping it is written as (``{}`` when empty)."""
+    out: dict[str, Any] = {}
+    for item in items:
+        others = {f.name: _plain(getattr(item, f.name)) for f in dataclasses.fields(item)
+                  if f.name != key}
+        out[getattr(item, key)] = others if len(others) > 1 else next(iter(others.values()))
     return out
 
 
@@ -274,7 +285,8 @@ def _default(f: dataclasses.Field[Any]) -> str:
     if f.default is dataclasses.MISSING:
         return "its defaults"
     if f.metadata.get("keyed"):
-        return "`{}`"
+        names = [str(getattr(item, f.metadata["keyed"])) for item in f.default]
+        return ", ".join(f"`{n}`" for n in names) if names else "`{}`"
     value = _plain(f.default)
     if isinstance(value, list):
         return "`[" + ", ".join(str(v) for v in value) + "]`"

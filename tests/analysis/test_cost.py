@@ -8,12 +8,12 @@ from tars_ci.analysis.cost import change_percent, cost_report
 from tars_ci.reports.jsonio import dumps
 from tars_ci.spec.model import Kpi
 
-COMPUTE = Kpi("cost_compute_usd_per_hour", "q", "usd_per_hour", "lower", title="Compute cost",
+COMPUTE = Kpi("cost_compute_usd_per_hour", "q", unit="usd_per_hour", better="lower", title="Compute cost",
               cost=True)
-STORAGE = Kpi("cost_storage_usd_per_hour", "q", "usd_per_hour", "lower", title="Storage cost",
+STORAGE = Kpi("cost_storage_usd_per_hour", "q", unit="usd_per_hour", better="lower", title="Storage cost",
               cost=True)
-NETWORK = Kpi("cost_network_usd_per_hour", "q", "usd_per_hour", "lower", cost=True)
-LATENCY = Kpi("p95_latency_ms", "q", "ms", "lower")
+NETWORK = Kpi("cost_network_usd_per_hour", "q", unit="usd_per_hour", better="lower", cost=True)
+LATENCY = Kpi("p95_latency_ms", "q", unit="ms", better="lower")
 KPIS = (LATENCY, COMPUTE, STORAGE, NETWORK)
 
 # GA day: 10 + 1.5 + 1 = 12.5 $/h. Days 1..7: compute 10.5, 11, 11.5, 11.5, 12, 12, 12
@@ -121,7 +121,7 @@ def test_zero_ga_cost() -> None:
 
 
 def test_a_cost_kpi_not_reduced_by_mean_is_flagged() -> None:
-    peak = Kpi("cost_peak", "q", "usd_per_hour", "lower", cost=True, aggregate="p95")
+    peak = Kpi("cost_peak", "q", unit="usd_per_hour", better="lower", cost=True, aggregate="p95")
     report = cost_report([peak], {"cost_peak": {0: 1.0, 1: 1.0}}, 1)
     assert "reduces its day by p95, not mean" in report.notes[0]
 

@@ -63,10 +63,17 @@ def test_no_data_gets_the_data_path_step_not_the_kpi_mitigations() -> None:
     findings = findings_for_day(1, SPEC, day_comparisons(SPEC, {"availability": None}))
     (step,) = mitigation_plan(findings, SPEC)
     assert step == MitigationStep(
-        "P2", "availability",
+        "P1", "availability",  # a critical KPI: no_data_critical
         "Check the exporter/scrape target and the KPI query for Availability: missing data "
         "hides the release's real state",
         "Availability: no data on day 1")
+
+
+def test_query_error_gets_the_fix_the_query_step() -> None:
+    failed = Finding("error_rate:query_error", 2, "error_rate", "query_error", "medium", "P1",
+                     None, None, None, "Error rate: query error on day 2", "")
+    (step,) = mitigation_plan([failed], SPEC)
+    assert step.action.startswith("Fix the query of Error rate: the metrics source refused it")
 
 
 def test_slo_burn_finding_gets_the_error_budget_step() -> None:

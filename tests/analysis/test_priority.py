@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from tars_ci.analysis.drift import compare
@@ -11,8 +12,9 @@ from tars_ci.analysis.priority import (
     is_at_least,
     most_urgent,
 )
+from tars_ci.analysis.slo import missing_day, ratio_day
 from tars_ci.spec.model import Band, Priorities, SeverityMap
-from tests.analysis.core_builders import day_comparisons, example_spec, kpi, ok, spec
+from tests.analysis.core_builders import day_comparisons, example_spec, kpi, missing, ok, spec
 
 AVAILABILITY = kpi("availability", "higher")
 ERROR_RATE = kpi("error_rate", "lower")
@@ -62,7 +64,7 @@ def test_example_day_findings_titles_priorities_and_order() -> None:
         ("p99_latency_ms:degradation", "degradation", "high", "P1"),
         ("cpu_percent:degradation", "degradation", "medium", "P2"),  # +16%, no limit
         ("error_rate:degradation", "degradation", "medium", "P2"),  # +60%, capped
-        ("memory_percent:no_data", "no_data", "medium", "P2"),
+        ("memory_percent:no_data", "no_data", "medium", "P2"),  # not critical: as before
     ]
     p99 = findings[0]
     assert p99.title == "p99 latency +37.5% vs GA baseline (165.0 ms vs 120.0 ms) on day 2"
@@ -71,7 +73,7 @@ def test_example_day_findings_titles_priorities_and_order() -> None:
     assert p99.detail.endswith("Priority P1: severity high maps to P1.")
     assert findings[2].title == "Error rate +60.0% vs GA baseline (0.08% vs 0.05%) on day 2"
     assert findings[3].title == "Memory utilisation: no data on day 2"
-    assert "scored as worst case" in findings[3].detail
+    assert "left out of the health score (neither lowering nor raising it)" in findings[3].detail
 
 
 def test_quiet_day_has_no_findings() -> None:
@@ -119,19 +121,50 @@ def test_zero_baseline_title() -> None:
     assert (f.severity, f.priority, f.drift_percent) == ("critical", "P1", None)
 
 
-def test_query_error_and_missing_comparison_are_no_data_findings() -> None:
+def test_query_error_is_its_own_finding_and_missing_comparison_is_no_data() -> None:
     s = spec(ERROR_RATE, AVAILABILITY)
     failed = compare(ERROR_RATE, ok(1.0)._replace(status="error", value=None,
                                                   reason="query failed: boom (query: q)"),
                      ok(1.0), s.thresholds.drift)
     findings = findings_for_day(6, s, {"error_rate": failed})
-    assert [(f.id, f.severity, f.priority, f.title) for f in findings] == [
-        ("availability:no_data", "medium", "P2", "availability: no data on day 6"),
-        ("error_rate:no_data", "medium", "P2", "error_rate: query error on day 6"),
+    assert [(f.id, f.kind, f.severity, f.priority, f.title) for f in findings] == [
+        ("error_rate:query_error", "query_error", "medium", "P1",
+         "error_rate: query error on day 6"),
+        ("availability:no_data", "no_data", "medium", "P2", "availability: no data on day 6"),
     ]
-    assert findings[0].detail.startswith("No comparison was computed for this KPI.")
-    assert "query failed: boom (query: q)" in findings[1].detail
-    assert findings[1].baseline == 1.0
+    assert "query failed: boom (query: q)" in findings[0].detail  # the server's message
+    assert findings[0].baseline == 1.0
+    assert findings[1].detail.startswith("No comparison was computed for this KPI.")
+
+
+def test_a_critical_kpi_without_data_is_p1_and_the_priorities_are_the_specs() -> None:
+    crit = kpi("availability", "higher", critical=True)
+    plain = kpi("cpu", "lower")
+    s = spec(crit, plain)
+    found = {f.id: f.priority for f in findings_for_day(2, s, {})}
+    assert found == {"availability:no_data": "P1", "cpu:no_data": "P2"}
+    custom = spec(crit, plain, priorities=Priorities(no_data_critical="P0", no_data="P3",
+                                                     query_error="P2"))
+    found = {f.id: f.priority for f in findings_for_day(2, custom, {})}
+    assert found == {"availability:no_data": "P0", "cpu:no_data": "P3"}
+    failed = compare(crit, missing("availability", "error", "query failed: 503"),
+                     ok(99.9, "availability"), s.thresholds.drift)
+    (f, _) = findings_for_day(2, custom, {"availability": failed})
+    assert (f.id, f.priority) == ("availability:query_error", "P2")
+
+
+def test_slo_without_sli_is_no_data_and_a_failed_sli_query_is_query_error() -> None:
+    s = spec(ERROR_RATE)
+    c = compare(ERROR_RATE, ok(1.0), ok(1.0), s.thresholds.drift)
+    slos = {"availability": missing_day(3, "query failed: bad_data: parse error", "error"),
+            "latency": missing_day(3, "no traffic: the total rate is 0 on all 1440 steps"),
+            "fine": ratio_day(3, np.array([99.0, 99.0]), np.array([100.0, 100.0]))}
+    found = findings_for_day(3, s, {"error_rate": c}, slos=slos)
+    assert [(f.id, f.kind, f.priority, f.kpi) for f in found] == [
+        ("slo:availability:query_error", "query_error", "P1", "availability"),
+        ("slo:latency:no_data", "no_data", "P1", "latency")]
+    assert found[0].detail.startswith("Query failed: bad_data: parse error.")
+    assert found[1].title == "SLO latency: no data on day 3"
 
 
 def test_severity_map_is_the_specs() -> None:
@@ -140,7 +173,7 @@ def test_severity_map_is_the_specs() -> None:
     (f,) = findings_for_day(1, s, {"error_rate": c})
     assert f.priority == "P1"
     nodata = findings_for_day(1, s, {})
-    assert nodata[0].priority == "P1"  # no_data is medium, mapped through the same map
+    assert nodata[0].priority == "P1"  # non-critical no_data: medium, through the same map
 
 
 def test_order_is_priority_then_severity_then_kpi() -> None:

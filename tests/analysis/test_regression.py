@@ -22,13 +22,13 @@ from tars_ci.reports.jsonio import dumps
 from tars_ci.spec.model import DriftThresholds, Kpi
 
 TH = DriftThresholds()
-CPU = Kpi("cpu_percent", "q", "percent", "lower", title="CPU utilisation")
-MEMORY = Kpi("memory_percent", "q", "percent", "lower")
-P99 = Kpi("p99_latency_ms", "q", "ms", "lower")
-P95 = Kpi("p95_latency_ms", "q", "ms", "lower")
-ERRORS = Kpi("error_rate", "q", "percent", "lower", limit=1.0)
-ORDERS = Kpi("orders_per_second", "q", "rps", "higher")
-COST = Kpi("cost_compute_usd_per_hour", "q", "usd_per_hour", "lower", cost=True)
+CPU = Kpi("cpu_percent", "q", unit="percent", better="lower", title="CPU utilisation")
+MEMORY = Kpi("memory_percent", "q", unit="percent", better="lower")
+P99 = Kpi("p99_latency_ms", "q", unit="ms", better="lower")
+P95 = Kpi("p95_latency_ms", "q", unit="ms", better="lower")
+ERRORS = Kpi("error_rate", "q", unit="percent", better="lower", limit=1.0)
+ORDERS = Kpi("orders_per_second", "q", unit="rps", better="higher")
+COST = Kpi("cost_compute_usd_per_hour", "q", unit="usd_per_hour", better="lower", cost=True)
 
 
 def fit(kpi: Kpi, baseline: float | None, values: Sequence[float | None]) -> Trend:
@@ -191,7 +191,7 @@ def test_zero_baseline() -> None:
     t = fit(ERRORS, 0.0, [0.0, 0.0, 0.8])
     assert t.direction == "unknown" and t.reason.startswith("baseline is zero")
     assert (t.worst_day, t.severity, t.regression) == (3, "critical", True)
-    assert t.worst_bad_drift_percent == 0.0  # of the days that have a drift number
+    assert t.worst_bad_drift_percent is None  # the worst day's: a zero baseline has none
     # 0.5 keeps 50 % of the headroom (≥ headroom_cap_high): capped at high.
     assert fit(ERRORS, 0.0, [0.0, 0.0, 0.5]).severity == "high"
     zeros = fit(ERRORS, 0.0, [0.0, 0.0, 0.0])
@@ -284,11 +284,11 @@ def test_drift_at_high_is_out_of_the_band() -> None:
     (COST, "autoscaling"),  # the cost flag wins over "compute"
     (ERRORS, "exception"),
     (P99, "lock contention"),
-    (Kpi("availability", "q", "percent", "higher"), "crash loops"),
-    (Kpi("targets_up_percent", "q", "percent", "higher"), "readiness"),
+    (Kpi("availability", "q", unit="percent", better="higher"), "crash loops"),
+    (Kpi("targets_up_percent", "q", unit="percent", better="higher"), "readiness"),
     (CPU, "hot code paths"),
     (MEMORY, "leak"),
-    (Kpi("queue_depth", "q", "messages", "lower"), "traffic mix"),
+    (Kpi("queue_depth", "q", unit="messages", better="lower"), "traffic mix"),
 ])
 def test_potential_causes_follow_the_kpi_kind(kpi: Kpi, words: str) -> None:
     assert words in potential_causes(kpi)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 import pytest
 
@@ -78,19 +79,32 @@ def test_one_day_below_floor_is_a_watch_item() -> None:
 def test_missing_day_neither_fires_nor_clears_the_health_rule() -> None:
     r = recommend([state(1, health=30.0), state(3, health=30.0)], SPEC)
     assert r.decision == "monitor"
-    assert ("health is below 40 (30.0 on day 3) but the health of day 2 is missing: "
-            "health_floor cannot be confirmed") in r.reasons
+    assert ("health is below 40 (30.0 on day 3) but the health of day 2 is missing or "
+            "insufficient: health_floor cannot be confirmed") in r.reasons
     r = recommend([state(1, health=30.0), state(2, health=None)], SPEC)
     assert "health score of day 2 is missing: health_floor could not be evaluated" in r.reasons
 
 
-def test_health_rule_names_kpis_scored_as_worst_case() -> None:
+def test_health_rule_names_kpis_left_out_of_the_score() -> None:
     r = recommend([state(1, health=30.0), state(2, {"memory_percent": None}, health=30.0)],
                   SPEC)
     assert r.decision == "rollback"
     assert r.reasons[0] == ("health below 40 for 2 days running (30.0 on day 1, 30.0 on day 2)"
-                            "; on day 2 Memory utilisation had no data and was scored as "
-                            "worst case")
+                            "; on day 2 Memory utilisation had no data and was left out of the "
+                            "score")
+
+
+def test_an_insufficient_data_day_never_fires_the_health_floor() -> None:
+    low = DayState(2, 10.0, day_comparisons(SPEC, {}), "insufficient_data")
+    r = recommend([state(1, health=30.0), low], SPEC)
+    assert r.decision == "monitor"
+    assert ("health score of day 2 is no verdict (insufficient data): health_floor could not "
+            "be evaluated") in r.reasons
+    r = recommend([state(1, health=30.0)._replace(health_band="insufficient_data"),
+                   state(2, health=30.0)], SPEC)
+    assert r.decision == "monitor"
+    assert ("health is below 40 (30.0 on day 2) but the health of day 1 is missing or "
+            "insufficient: health_floor cannot be confirmed") in r.reasons
 
 
 # --------------------------------------------------------------------------- (c) SLO drift
@@ -141,34 +155,61 @@ def worsening_days(*p99: float | None, start: int = 1) -> list[DayState]:
 
 
 def test_worsening_critical_kpi_from_day_3_is_rollback() -> None:
-    r = recommend(worsening_days(126.0, 132.0, 138.0), SPEC)  # +5%, +10%, +15%
+    r = recommend(worsening_days(126.0, 140.4, 154.8), SPEC)  # +5%, +17%, +29%
     assert (r.decision, r.rules) == ("rollback", ("worsening",))
     assert r.reasons == (("p99 latency (an SLO metric) worsened 3 days running (days 1–3: +5.0% "
-                         "→ +10.0% → +15.0%), from day 3 on"),)
+                         "→ +17.0% → +29.0%), each by more than 10 points a day (the notable "
+                         "drift step), from day 3 on"),)
+
+
+def test_rises_within_the_tolerance_are_noise_not_worsening() -> None:
+    # the flip: a flat +33% drift whose noise "rose" three days running
+    r = recommend(worsening_days(159.636, 159.672, 159.684), SPEC)  # +33.03 → +33.06 → +33.07
+    assert (r.decision, r.rules) == ("monitor", ())
+    assert ("p99 latency +33.0% → +33.1% → +33.1%: within the worsening tolerance of 10 points "
+            "a day (the notable drift step), not a trend") in r.reasons
+    r = recommend(worsening_days(126.0, 132.0, 138.0), SPEC)  # +5 points a day: below 10
+    assert r.decision == "monitor"
+
+
+def test_the_tolerance_is_a_spec_setting_per_kpi_and_globally() -> None:
+    days = worsening_days(126.0, 132.0, 138.0)  # +5, +10, +15: rises of 5 points
+    rules = replace(SPEC.thresholds.rollback, worsening_step=4.0)
+    globally = replace(SPEC, thresholds=replace(SPEC.thresholds, rollback=rules))
+    r = recommend(days, globally)
+    assert r.rules == ("worsening",)
+    assert "each by more than 4 points a day (thresholds.rollback.worsening_step)" in r.reasons[0]
+    p99 = replace(SPEC.kpi("p99_latency_ms"), worsening_step=5.0)  # 5 is not more than 5
+    per_kpi = replace(globally, kpis=tuple(p99 if k.name == p99.name else k
+                                           for k in SPEC.kpis))
+    r = recommend(days, per_kpi)
+    assert r.rules == ()
+    assert ("p99 latency +5.0% → +10.0% → +15.0%: within the worsening tolerance of 5 points "
+            "a day (kpis.p99_latency_ms.worsening_step), not a trend") in r.reasons
 
 
 def test_worsening_before_day_3_does_not_fire() -> None:
-    r = recommend(worsening_days(126.0, 138.0), SPEC)
+    r = recommend(worsening_days(126.0, 154.8), SPEC)
     assert r.decision == "monitor"
 
 
 def test_flat_day_breaks_the_worsening_run() -> None:
-    r = recommend(worsening_days(126.0, 138.0, 138.0), SPEC)
+    r = recommend(worsening_days(126.0, 154.8, 154.8), SPEC)
     assert r.decision == "monitor"
-    r = recommend(worsening_days(120.0, 126.0, 138.0, start=2), SPEC)  # days 2–4: 0 → 5 → 15
+    r = recommend(worsening_days(120.0, 134.4, 148.8, start=2), SPEC)  # days 2–4: 0 → 12 → 24
     assert r.rules == ("worsening",)
 
 
 def test_worsening_needs_a_notable_drift_today() -> None:
-    r = recommend(worsening_days(121.0, 122.0, 131.0), SPEC)  # +9.2% today: below 10%
+    r = recommend(worsening_days(80.0, 95.0, 131.0), SPEC)  # +9.2% today: below 10%
     assert r.decision == "monitor"
 
 
 def test_partial_worsening_is_watched() -> None:
-    r = recommend(worsening_days(140.0, 126.0, 138.0), SPEC)
+    r = recommend(worsening_days(160.0, 126.0, 140.4), SPEC)
     assert r.decision == "monitor"
-    assert "p99 latency worsening 2 of 3 days needed for rollback (+16.7% → +5.0% → +15.0%)" \
-        in r.reasons
+    assert ("p99 latency worsening 2 of 3 days needed for rollback (+33.3% → +5.0% → +17.0%; "
+            "each by more than 10 points a day (the notable drift step))") in r.reasons
 
 
 def test_missing_day_in_the_worsening_window_is_stated() -> None:

@@ -14,11 +14,13 @@ from tars_ci.analysis.slo import (
     budget_fraction,
     missing_day,
     ratio_day,
+    ratio_day_of,
     slo_report,
     threshold_day,
     window_days,
 )
 from tars_ci.reports.jsonio import dumps
+from tars_ci.sources.interface import QueryFailed, Samples
 from tars_ci.spec.model import RatioSli, Slo, ThresholdSli
 
 NAN = float("nan")
@@ -301,3 +303,14 @@ def test_report_is_json_writable_with_missing_days() -> None:
     text = dumps(report)
     assert '"days_to_exhaustion": 29.0' in text  # 96.667 / 3.333
     assert "NaN" not in text
+
+
+def test_ratio_day_of_results_keeps_a_failed_query_as_error_with_its_message() -> None:
+    grid = np.arange(4, dtype=np.float64) * 60.0
+    total = Samples(grid, np.full(4, 100.0), {})
+    failed = QueryFailed("sum(rate(ok[5m])", "bad_data: parse error")
+    day = ratio_day_of(3, failed, total, grid, 60.0)
+    assert (day.status, day.sli_percent) == ("error", None)
+    assert day.reason == "good query failed: bad_data: parse error (query: sum(rate(ok[5m]))"
+    good = Samples(grid, np.full(4, 99.0), {})
+    assert ratio_day_of(3, good, total, grid, 60.0).sli_percent == pytest.approx(99.0)

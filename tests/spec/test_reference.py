@@ -59,8 +59,9 @@ def test_release_table_is_exact() -> None:
 
 def test_sections_follow_the_yaml_paths() -> None:
     headings = [ln for ln in markdown_reference().splitlines() if ln.startswith("#### ")]
-    assert headings[:6] == ["#### Top level", "#### `release`", "#### `source`",
-                            "#### `source.auth`", "#### `kpis.<name>`", "#### `schedule`"]
+    assert headings[:7] == ["#### Top level", "#### `release`", "#### `source`",
+                            "#### `source.auth`", "#### `kpis.<name>`",
+                            "#### `kpis.<name>.ratio`", "#### `schedule`"]
     assert "#### `slos.<name>.threshold`" in headings
     assert "#### `priorities.bands.<kpi>`" in headings
     assert not any("headers" in h for h in headings)  # name → value, no table of its own

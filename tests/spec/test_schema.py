@@ -67,7 +67,7 @@ def test_shape_of_hand_picked_parts() -> None:
     assert kpis["type"] == "object" and kpis["minProperties"] == 1
     assert kpis["additionalProperties"] == {"$ref": "#/$defs/KpiEntry"}
     assert "name" not in defs["KpiEntry"]["properties"]  # the key is the mapping key
-    assert defs["KpiEntry"]["required"] == ["query", "unit", "better"]
+    assert defs["KpiEntry"]["required"] == ["unit", "better"]  # `query` or `ratio`
     assert defs["KpiEntry"]["properties"]["limit"]["anyOf"] == [{"type": "number"}, ENV,
                                                                {"type": "null"}]
     assert defs["SourceSpec"]["properties"]["headers"]["additionalProperties"] == {
