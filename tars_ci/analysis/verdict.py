@@ -30,6 +30,7 @@ from tars_ci.analysis.drift import Comparison, format_drift
 from tars_ci.analysis.priority import Finding
 from tars_ci.analysis.rollback import Decision, Rollback
 from tars_ci.spec import levels
+from tars_ci.spec.model import Priority
 
 Verdict = Literal["immediate_rollback", "rollback", "insufficient_data", "recovered", "monitor"]
 
@@ -214,3 +215,16 @@ def _days(days: Sequence[int]) -> str:
     parts = [f"{a}" if a == b else f"{a}–{b}" for a, b in runs]
     word = "day" if len(days) == 1 else "days"
     return f"{word} {_list(parts)}"
+
+
+def failing(day: int, findings: Sequence[Finding], decision: str, fail_level: Priority,
+            fail_on_rollback: bool = True) -> tuple[str, ...]:
+    """Why a processed day fails the CI job (exit 1): each finding at or above
+    ``fail_level``, and a rollback-class decision when ``fail_on_rollback``. Empty: it
+    passes. The exit code, the job summary, the annotations and the step outputs all come
+    from this one function."""
+    out = [f"day {day}: {f.priority} {f.title}" for f in findings
+           if levels.at_least_as_urgent(f.priority, fail_level)]
+    if fail_on_rollback and decision in ("rollback", "immediate_rollback"):
+        out.insert(0, f"day {day}: {decision.replace('_', ' ')} recommended")
+    return tuple(out)

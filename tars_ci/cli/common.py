@@ -86,12 +86,17 @@ def outcome_table(outcomes: Sequence[DayOutcome]) -> str:
 
 
 def fail_exit(spec: Spec, result: RunResult) -> int:
-    """1 when a processed day has a finding at or above the spec's fail level, else 0."""
+    """1 when a processed day fails (a finding at or above the spec's fail level, or a
+    rollback recommendation with ``priorities.fail_on_rollback``), else 0; the reasons are
+    printed, as the job summary and annotations show them."""
+    from tars_ci.analysis.verdict import failing
     from tars_ci.cli import EXIT_FINDINGS, EXIT_OK
-    from tars_ci.spec.model import PRIORITIES
 
-    level = PRIORITIES.index(spec.priorities.fail_level)
-    for outcome in result.outcomes:
-        if any(PRIORITIES.index(f.priority) <= level for f in outcome.findings):
-            return EXIT_FINDINGS
+    reasons = [r for o in result.outcomes
+               for r in failing(o.day, o.findings, o.decision, spec.priorities.fail_level,
+                                spec.priorities.fail_on_rollback)]
+    if reasons:
+        print(f"failing ({len(reasons)}): " + "; ".join(reasons[:5])
+              + (f"; … {len(reasons) - 5} more" if len(reasons) > 5 else ""))
+        return EXIT_FINDINGS
     return EXIT_OK

@@ -14,6 +14,7 @@ import numpy as np
 
 from tars_ci.analysis import anomaly
 from tars_ci.analysis.batch import fleet_episodes
+from tars_ci.analysis.burn import BurnSeries, lookback, ratio_series, threshold_series
 from tars_ci.analysis.kpis import (
     Measurement,
     kpi_queries,
@@ -23,9 +24,9 @@ from tars_ci.analysis.kpis import (
     ratio_values,
 )
 from tars_ci.analysis.series import clip, stack, window_slice
-from tars_ci.analysis.slo import SloDay, ratio_day, threshold_day
+from tars_ci.analysis.slo import SloDay, ratio_day_of, threshold_day
 from tars_ci.sources.interface import NoData, Query, QueryResult, Source, window_grid
-from tars_ci.spec.model import Spec
+from tars_ci.spec.model import Slo, Spec
 from tars_ci.timeline import DayWindow, day_window, iso
 
 log = logging.getLogger("tars_ci")
@@ -91,19 +92,55 @@ def measure_day(spec: Spec, data: ProgramData, window: DayWindow) -> dict[str, M
 
 
 def slo_day(spec: Spec, data: ProgramData, window: DayWindow) -> dict[str, SloDay]:
-    """Each SLO's SLI for ``window``."""
-    span = window_slice(data.grid, window.start.timestamp(), window.end.timestamp())
+    """Each SLO's SLI for ``window`` (a failed SLO query is an ``error`` day with the
+    source's message)."""
+    lo, hi = window.start.timestamp(), window.end.timestamp()
+    day_grid = window_grid(window.start, window.end, spec.source.step)
+    span = window_slice(data.grid, lo, hi)
     names = [k.name for k in spec.kpis]
     out: dict[str, SloDay] = {}
     for slo in spec.slos:
         if slo.ratio is not None:
-            good, total = (stack(data.results, [f"slo:{slo.name}:{part}"], data.grid,
-                                 data.step)[0][span] for part in ("good", "total"))
-            out[slo.name] = ratio_day(window.day, good, total, slo=slo)
+            good, total = (clip(data.results.get(f"slo:{slo.name}:{part}",
+                                                 _missing(f"slo:{slo.name}:{part}")), lo, hi)
+                           for part in ("good", "total"))
+            out[slo.name] = ratio_day_of(window.day, good, total, day_grid, data.step, slo)
         elif slo.threshold is not None:
             row = data.kpi_matrix[names.index(slo.threshold.kpi)][span]
             out[slo.name] = threshold_day(window.day, row, max=slo.threshold.max,
                                           min=slo.threshold.min, slo=slo)
+    return out
+
+
+def burn_series(spec: Spec, data: ProgramData, slo: Slo, window: DayWindow) -> BurnSeries:
+    """An SLO's bad/total weights from ``lookback(slo)`` before ``window`` (as far as the
+    fetched span goes back) to its end, for its burn-rate alerts."""
+    lo = window.start.timestamp() - lookback(slo).total_seconds()
+    span = window_slice(data.grid, lo, window.end.timestamp())
+    times = data.grid[span]
+    if slo.ratio is not None:
+        good, total = stack(data.results, [f"slo:{slo.name}:good", f"slo:{slo.name}:total"],
+                            data.grid, data.step)[:, span]
+        return ratio_series(times, good, total, data.step)
+    assert slo.threshold is not None
+    row = data.kpi_matrix[[k.name for k in spec.kpis].index(slo.threshold.kpi)][span]
+    return threshold_series(times, row, data.step, max=slo.threshold.max,
+                            min=slo.threshold.min)
+
+
+def data_gaps(spec: Spec, data: ProgramData, window: DayWindow,
+              at_least: float = 15 * 60) -> list[tuple[str, float, float]]:
+    """Each KPI's stretches of ``window`` without a sample lasting ``at_least`` seconds:
+    (KPI, start, end) in Unix seconds, end exclusive."""
+    span = window_slice(data.grid, window.start.timestamp(), window.end.timestamp())
+    times = data.grid[span]
+    out = []
+    for row, kpi in enumerate(spec.kpis):
+        missing = ~np.isfinite(data.kpi_matrix[row][span])
+        edges = np.flatnonzero(np.diff(np.concatenate(([0], missing.view(np.int8), [0]))))
+        for a, b in zip(edges[::2], edges[1::2]):
+            if (b - a) * data.step >= at_least:
+                out.append((kpi.name, float(times[a]), float(times[a]) + (b - a) * data.step))
     return out
 
 

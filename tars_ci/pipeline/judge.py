@@ -18,13 +18,14 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from tars_ci.analysis import anomaly
+from tars_ci.analysis.burn import evaluate_burn
 from tars_ci.analysis.drift import Comparison, compare
 from tars_ci.analysis.health import health_score
 from tars_ci.analysis.kpis import Measurement, format_value
 from tars_ci.analysis.mitigation import mitigation_plan
 from tars_ci.analysis.priority import findings_for_day
 from tars_ci.analysis.rollback import DayState, recommend
-from tars_ci.pipeline.fetch import ProgramData, measure_day, slo_day
+from tars_ci.pipeline.fetch import ProgramData, burn_series, data_gaps, measure_day, slo_day
 from tars_ci.reports import documents
 from tars_ci.reports.codec import encode
 from tars_ci.reports.jsonio import normalise
@@ -82,7 +83,11 @@ def judge_day(spec: Spec, data: ProgramData, window: DayWindow, ga: GaSummary,
         k.name: compare(k, measurements[k.name], baseline.get(k.name, _no_baseline(k.name)),
                         spec.thresholds.drift)
         for k in spec.kpis}
-    findings = tuple(findings_for_day(window.day, spec, comparisons))
+    slo = slo_day(spec, data, window)
+    lo, hi = window.start.timestamp(), window.end.timestamp()
+    burns = {s.name: evaluate_burn(s, burn_series(spec, data, s, window), lo, hi)
+             for s in spec.slos}
+    findings = tuple(findings_for_day(window.day, spec, comparisons, slos=slo, burns=burns))
     n_episodes = bad_episodes_on(spec, episodes, window)
     health = health_score(window.day, spec.kpis, comparisons, n_episodes,
                           spec.thresholds.health, bands=spec.priorities.bands)
@@ -94,9 +99,9 @@ def judge_day(spec: Spec, data: ProgramData, window: DayWindow, ga: GaSummary,
               for s in sorted(prior, key=lambda s: s.day) if s.day < window.day]
     rollback = recommend([*states, state], spec)
     plan = mitigation_plan(findings, spec)
-    slo = slo_day(spec, data, window)
     summary = documents.day_summary(spec, window, measurements, comparisons, findings,
-                                    rollback, health, n_episodes, slo, baseline_file)
+                                    rollback, health, n_episodes, slo, baseline_file,
+                                    burns, data_gaps(spec, data, window))
     report = documents.health_report(spec, window, health, findings, plan, rollback,
                                      baseline_file)
     return DayResult(as_recorded(summary), as_recorded(report))
@@ -148,6 +153,11 @@ def coverage_of(rec: GaSummary | DaySummary, slo: bool = True) -> Coverage:
     else:
         for name, c in rec.metrics_comparison.items():
             out[name] = (c.value is not None, c.coverage)
+        # burn-rate windows reach back before the day: fewer evaluable steps is less data
+        for slo_name, burn in rec.slo_burn.items():
+            for p in burn.peaks:
+                out[f"slo {slo_name} burn over {p.window}"] = (
+                    p.evaluated > 0, p.evaluated / p.steps if p.steps else 0.0)
     if slo:
         for name, s in rec.slo.items():
             out[f"slo {name}"] = (s.status == "ok", s.coverage)

@@ -2,7 +2,9 @@
 
 Once the last day is recorded, the history is judged as a whole: each KPI's trend across the
 days (regression), the unexpected drifts, the cost, each SLO's compliance, every finding at
-its worst, the mitigation plan and the final recommendation. :mod:`tars_ci.reports.retro`
+its worst, the mitigation plan, the last day's recommendation and the week's verdict
+(:mod:`tars_ci.analysis.verdict`: a P0/P1 regression still present on the last day never
+ends as ``monitor``; one that cleared says so). :mod:`tars_ci.reports.retro`
 only renders this judgement.
 """
 
@@ -23,6 +25,7 @@ from tars_ci.analysis.regression import (
 )
 from tars_ci.analysis.rollback import Rollback
 from tars_ci.analysis.slo import SloReport, slo_report
+from tars_ci.analysis.verdict import ProgramVerdict, program_verdict, verdict_day
 from tars_ci.reports.records import DaySummary
 from tars_ci.reports.store import History
 from tars_ci.spec.model import PRIORITIES, Spec
@@ -41,6 +44,7 @@ class ProgramJudgement(NamedTuple):
     worst: dict[str, Finding]  # each finding id at its most urgent occurrence, ranked
     steps: tuple[MitigationStep, ...]  # the mitigation plan for ``worst``
     final: Rollback | None  # the last day's recommendation (None without a day)
+    verdict: ProgramVerdict | None  # the week's verdict (None without a day)
 
 
 def judge_program(spec: Spec, history: History) -> ProgramJudgement:
@@ -60,8 +64,11 @@ def judge_program(spec: Spec, history: History) -> ProgramJudgement:
     worst = worst_findings(days)
     steps = mitigation_plan(tuple(worst.values()), spec)
     final = days[-1].rollback_recommendation if days else None
+    verdict = program_verdict([
+        verdict_day(d.day, d.rollback_recommendation, d.findings, d.health_score,
+                    d.health_band, d.comparisons()) for d in days]) if days else None
     return ProgramJudgement(days, baseline, values, regression, drifts, cost, slos, worst,
-                            steps, final)
+                            steps, final, verdict)
 
 
 def worst_findings(days: Sequence[DaySummary]) -> dict[str, Finding]:

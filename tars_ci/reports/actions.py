@@ -2,14 +2,20 @@
 
 :func:`build` reads a release's recorded history (through the
 :class:`~tars_ci.reports.store.HistoryStore`, like every reader of ``reports/``) and the
-days this run processed, and returns an :class:`ActionsReport`. :func:`append_to_files` appends it to the files Actions names in
-``GITHUB_STEP_SUMMARY`` and ``GITHUB_OUTPUT`` — the CLI reads those variables and passes
-the paths in; nothing here reads the environment.
+days this run processed, and returns an :class:`ActionsReport`. :func:`append_to_files`
+appends it to the files Actions names in ``GITHUB_STEP_SUMMARY`` and ``GITHUB_OUTPUT`` — the
+CLI reads those variables and passes the paths in; nothing here reads the environment.
+
+The summary's result line, the annotations' levels, the ``result`` output and the exit code
+come from one rule (:func:`tars_ci.analysis.verdict.failing`): a processed day fails on a
+finding at or above ``priorities.fail_level`` or, with ``priorities.fail_on_rollback``, a
+rollback recommendation.
 
 Annotations cover the days this run processed (a catch-up run exits 1 for a P1 on an
 earlier day, so that day's finding must be visible too; each finding once, at its newest
-day). They follow GitHub's workflow-command rules: ``::error title=…::message`` for P0/P1
-findings and the newest rollback recommendation, ``::warning`` for P2, at most
+day). They follow GitHub's workflow-command rules: ``::error title=…::message`` for what
+fails the job (findings at the fail level and, by default, the newest rollback
+recommendation), ``::warning`` for other P0–P2 findings, at most
 :data:`MAX_PER_LEVEL` of each (Actions shows no more than ten per level and step; the rest
 are counted in one ``::notice``). Message data escapes ``%``, CR and LF; property values
 also escape ``:`` and ``,``.
@@ -19,22 +25,23 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 from tars_ci.analysis.drift import format_drift
 from tars_ci.analysis.kpis import format_value
 from tars_ci.analysis.priority import Finding
+from tars_ci.analysis.verdict import failing
 from tars_ci.errors import ReportError
 from tars_ci.reports.markdown import escape
 from tars_ci.reports.records import DaySummary
 from tars_ci.reports.store import History, HistoryStore
+from tars_ci.spec import levels
 from tars_ci.spec.model import PRIORITIES, Spec
 from tars_ci.timeline import day_window
 
 MAX_PER_LEVEL = 10
-_LEVEL = {"P0": "error", "P1": "error", "P2": "warning"}
 _DECISION = {"immediate_rollback": "immediate rollback", "rollback": "rollback",
              "monitor": "monitor"}
 
@@ -82,11 +89,18 @@ def build(spec: Spec, store: HistoryStore, processed: Sequence[int], *,
     newest_first = [history.days[d].summary for d in sorted(done, reverse=True)
                     if d in history.days]
     retro = store.paths.retro_md if store.paths.retro_md.is_file() else None
+    fails = {d.day: day_failures(spec, d) for d in newest_first}
     return ActionsReport(
-        summary=_summary(spec, retro, history, done, latest, complete, dry_run),
-        annotations=_annotations(newest_first),
-        outputs=_outputs(history, done, latest, complete),
+        summary=_summary(spec, retro, history, done, latest, complete, dry_run, fails),
+        annotations=_annotations(spec, newest_first),
+        outputs=_outputs(history, done, latest, complete, fails),
     )
+
+
+def day_failures(spec: Spec, day: DaySummary) -> tuple[str, ...]:
+    """Why a processed day fails the job (empty: it passes); the exit code's own rule."""
+    return failing(day.day, day.findings, day.rollback_recommendation.decision,
+                   spec.priorities.fail_level, spec.priorities.fail_on_rollback)
 
 
 def _counts(findings: Sequence[Finding]) -> dict[str, int]:
@@ -110,7 +124,8 @@ def _row(*cells: str) -> str:
 
 
 def _summary(spec: Spec, retro: Path | None, history: History, done: list[int],
-             latest: DaySummary | None, complete: bool, dry_run: bool) -> str:
+             latest: DaySummary | None, complete: bool, dry_run: bool,
+             fails: Mapping[int, Sequence[str]]) -> str:
     release = spec.release
     lines = [f"## tars-ci · {escape(release.name)}", ""]
     recorded = sorted(history.days) if history.ga is None else [0, *sorted(history.days)]
@@ -125,6 +140,7 @@ def _summary(spec: Spec, retro: Path | None, history: History, done: list[int],
         lines.append("")
         lines.append("Dry run: the GitHub writes were printed as a plan, not made.")
     lines.append("")
+    lines += _result(spec, done, fails)
     if latest is not None:
         counts = _counts(latest.findings)
         found = ", ".join(f"{n} {p}" for p, n in counts.items() if n) or "none"
@@ -172,9 +188,28 @@ def _summary(spec: Spec, retro: Path | None, history: History, done: list[int],
     return "\n".join(lines)
 
 
-def _annotations(processed: Sequence[DaySummary]) -> tuple[str, ...]:
+def _result(spec: Spec, done: Sequence[int], fails: Mapping[int, Sequence[str]]) -> list[str]:
+    """The job's result and why, as the exit code has it."""
+    reasons = [r for d in sorted(fails) for r in fails[d]]
+    if reasons:
+        lines = [f"**Result: failing** (the job exits 1): {len(reasons)} reason(s) on "
+                 f"{_days(d for d in fails if fails[d])}.", ""]
+        lines += [f"- {escape(r)}" for r in reasons[:MAX_PER_LEVEL]]
+        if len(reasons) > MAX_PER_LEVEL:
+            lines.append(f"- … and {len(reasons) - MAX_PER_LEVEL} more")
+        return [*lines, ""]
+    if not done:
+        return []
+    what = f"a finding at or above {spec.priorities.fail_level}"
+    if spec.priorities.fail_on_rollback:
+        what += " or a rollback recommendation"
+    return [f"**Result: passing**: no processed day has {what}.", ""]
+
+
+def _annotations(spec: Spec, processed: Sequence[DaySummary]) -> tuple[str, ...]:
     """Annotations for the days this run processed, newest first: the newest rollback
-    recommendation, then each finding once (its newest day), most urgent first."""
+    recommendation, then each finding once (its newest day), most urgent first. What fails
+    the job is an ``::error``; a P0–P2 finding that does not is a ``::warning``."""
     lines: dict[str, list[str]] = {"error": [], "warning": []}
     dropped = 0
     advised = next((d for d in processed if d.rollback_recommendation.decision != "monitor"),
@@ -182,20 +217,23 @@ def _annotations(processed: Sequence[DaySummary]) -> tuple[str, ...]:
     if advised is not None:
         advice = advised.rollback_recommendation
         decision = _DECISION.get(advice.decision, advice.decision)
-        lines["error"].append(annotation("error", "; ".join(advice.reasons) or decision,
-                                         title=f"Day {advised.day}: {decision} recommended"))
+        level = "error" if spec.priorities.fail_on_rollback else "warning"
+        lines[level].append(annotation(level, "; ".join(advice.reasons) or decision,
+                                       title=f"Day {advised.day}: {decision} recommended"))
+    fail_level = spec.priorities.fail_level
     seen: set[str] = set()
     for day in processed:
         for f in _ranked(day.findings):
-            level = _LEVEL.get(f.priority)
-            if level is None or f.id in seen:
+            kind = ("error" if levels.at_least_as_urgent(f.priority, fail_level) else
+                    "warning" if levels.at_least_as_urgent(f.priority, "P2") else None)
+            if kind is None or f.id in seen:
                 continue
             seen.add(f.id)
-            if len(lines[level]) >= MAX_PER_LEVEL:
+            if len(lines[kind]) >= MAX_PER_LEVEL:
                 dropped += 1
                 continue
-            lines[level].append(annotation(level, f"{f.title}. {f.detail}".strip(),
-                                           title=f"{f.priority} day {f.day}: {f.id}"))
+            lines[kind].append(annotation(kind, f"{f.title}. {f.detail}".strip(),
+                                          title=f"{f.priority} day {f.day}: {f.id}"))
     out = lines["error"] + lines["warning"]
     if dropped:
         out.append(annotation("notice", f"{dropped} more P0-P2 findings are not annotated; "
@@ -204,7 +242,7 @@ def _annotations(processed: Sequence[DaySummary]) -> tuple[str, ...]:
 
 
 def _outputs(history: History, done: list[int], latest: DaySummary | None,
-             complete: bool) -> dict[str, str]:
+             complete: bool, fails: Mapping[int, Sequence[str]]) -> dict[str, str]:
     most_urgent = ""
     if latest is not None and latest.findings:
         most_urgent = _ranked(latest.findings)[0].priority
@@ -217,7 +255,16 @@ def _outputs(history: History, done: list[int], latest: DaySummary | None,
         "latest_day": "" if latest is None else str(latest.day),
         "max_priority": most_urgent,
         "program_complete": "true" if complete else "false",
+        "result": "failing" if any(fails.values()) else "passing",
+        "failing_days": json.dumps(sorted(d for d in fails if fails[d]),
+                                   separators=(",", ":")),
     }
+
+
+def _days(days: Iterable[int]) -> str:
+    listed = sorted(days)
+    return (f"day {listed[0]}" if len(listed) == 1
+            else "days " + ", ".join(map(str, listed)))
 
 
 # --------------------------------------------------------------------------- files

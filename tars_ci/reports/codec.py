@@ -60,6 +60,20 @@ def since(version: int) -> dict[str, int]:
     return {"since": version}
 
 
+# NamedTuples carry no field metadata: their later fields are registered here instead
+_ADDED: dict[type, dict[str, int]] = {}
+
+
+def added_in(version: int, cls: type, *fields: str) -> None:
+    """Record that NamedTuple ``cls`` gained ``fields`` (with defaults) in schema
+    ``version``, so older files that lack them still decode."""
+    defaults = getattr(cls, "_field_defaults", {})
+    missing = [f for f in fields if f not in defaults]
+    if missing:
+        raise TypeError(f"{cls.__name__}: fields added later need defaults: {missing}")
+    _ADDED.setdefault(cls, {}).update({f: version for f in fields})
+
+
 @functools.cache
 def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
@@ -71,7 +85,9 @@ def _fields(cls: type) -> list[tuple[str, Any, int]]:
     if dataclasses.is_dataclass(cls):
         return [(f.name, hints[f.name], int(f.metadata.get("since", 0)))
                 for f in dataclasses.fields(cls)]
-    return [(name, hints[name], 0) for name in cls._fields]  # type: ignore[attr-defined]
+    added = _ADDED.get(cls, {})
+    return [(name, hints[name], added.get(name, 0))
+            for name in cls._fields]  # type: ignore[attr-defined]
 
 
 def is_record(tp: Any) -> bool:

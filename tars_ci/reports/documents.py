@@ -16,6 +16,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from tars_ci.analysis.anomaly import Episode
+from tars_ci.analysis.burn import BurnEvaluation
 from tars_ci.analysis.drift import Comparison
 from tars_ci.analysis.health import Health
 from tars_ci.analysis.kpis import Measurement
@@ -26,7 +27,10 @@ from tars_ci.analysis.slo import SloDay
 from tars_ci.reports.records import (
     AnomalyEvents,
     BaselineEntry,
+    BurnAlert,
+    BurnPeak,
     Coverage,
+    DataGap,
     DaySummary,
     DriftAnalysis,
     EpisodeEntry,
@@ -36,9 +40,11 @@ from tars_ci.reports.records import (
     MaxDrift,
     Provenance,
     ReleaseBlock,
+    SloBurn,
     Window,
 )
 from tars_ci.spec.model import SEVERITIES, Kpi, Spec
+from tars_ci.spec.values import format_duration
 from tars_ci.timeline import DayWindow, iso
 
 
@@ -146,10 +152,32 @@ def drift_analysis(spec: Spec, comparisons: Mapping[str, Comparison]) -> DriftAn
     )
 
 
+def slo_burn(evaluation: BurnEvaluation) -> SloBurn:
+    """An SLO's burn-rate alerts on the day, with UTC times and spec-style durations."""
+    def when(t: float | None) -> str | None:
+        return None if t is None else iso(t)
+
+    def dur(seconds: float) -> str:
+        return format_duration(timedelta(seconds=seconds))
+
+    return SloBurn(
+        objective=evaluation.objective, slo_window=dur(evaluation.slo_window),
+        alerts=tuple(BurnAlert(
+            e.alert, dur(e.long_window), dur(e.short_window), e.factor, e.priority,
+            iso(e.start), iso(e.end), e.peak_burn, iso(e.peak_time),
+            e.budget_consumed * 100.0, e.open_at_start, e.open_at_end)
+            for e in evaluation.episodes),
+        peaks=tuple(BurnPeak(dur(p.window), p.peak_burn, when(p.peak_time), p.evaluated,
+                             p.steps) for p in evaluation.peaks),
+        notes=evaluation.notes)
+
+
 def day_summary(spec: Spec, window: DayWindow, measurements: Mapping[str, Measurement],
                 comparisons: Mapping[str, Comparison], findings: Sequence[Finding],
                 rollback: Rollback, health: Health, anomaly_episodes: int,
-                slo: Mapping[str, SloDay], baseline_file: str) -> DaySummary:
+                slo: Mapping[str, SloDay], baseline_file: str,
+                burns: Mapping[str, BurnEvaluation] | None = None,
+                gaps: Sequence[tuple[str, float, float]] = ()) -> DaySummary:
     """``stability/day_NN_summary.json``."""
     return DaySummary(
         release=release_block(spec), day=window.day, window=window_block(window),
@@ -158,7 +186,9 @@ def day_summary(spec: Spec, window: DayWindow, measurements: Mapping[str, Measur
         rollback_recommendation=rollback, health_score=health.score,
         health_band=health.band, anomaly_episodes=anomaly_episodes, slo=dict(slo),
         data_coverage=coverage_block(measurements),
-        provenance=provenance(spec, baseline_file))
+        provenance=provenance(spec, baseline_file),
+        slo_burn={name: slo_burn(e) for name, e in sorted((burns or {}).items())},
+        data_gaps=tuple(DataGap(kpi, iso(a), iso(b), (b - a) / 60.0) for kpi, a, b in gaps))
 
 
 def health_report(spec: Spec, window: DayWindow, health: Health, findings: Sequence[Finding],
@@ -172,7 +202,8 @@ def health_report(spec: Spec, window: DayWindow, health: Health, findings: Seque
         anomaly_points_lost=health.anomaly_points_lost, degradations=health.degradations,
         health_score=health.score, findings=tuple(f.id for f in findings),
         mitigation_plan=tuple(mitigation), rollback_recommendation=rollback,
-        provenance=provenance(spec, baseline_file))
+        provenance=provenance(spec, baseline_file), coverage=health.coverage,
+        data_note=health.data_note)
 
 
 # --------------------------------------------------------------------------- anomalies

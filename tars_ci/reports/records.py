@@ -41,15 +41,17 @@ from tars_ci.analysis.priority import Finding
 from tars_ci.analysis.regression import Trend
 from tars_ci.analysis.rollback import Rollback
 from tars_ci.analysis.slo import SloDay
-from tars_ci.reports.codec import Json, Location, decode, encode, since
+from tars_ci.reports.codec import Json, Location, added_in, decode, encode, since
 from tars_ci.reports.jsonio import normalise
 from tars_ci.spec.model import Better, Priority, Severity
 
 R = TypeVar("R")
 
 SCHEMA_VERSION = 2
-"""Version 2 added ``provenance`` (every file) and late baselines; version 1 files load."""
+"""Version 2 added ``provenance`` (every file), late baselines, SLO burn-rate alerts, data
+gaps, the health score's coverage and trend shapes; version 1 files load."""
 OLDEST_READABLE = 1
+
 
 
 class ReleaseBlock(NamedTuple):
@@ -173,6 +175,52 @@ class DriftAnalysis(NamedTuple):
     thresholds_percent: dict[str, float]
 
 
+class BurnAlert(NamedTuple):
+    """One firing of an SLO burn-rate alert on the day (the SRE Workbook's model)."""
+
+    alert: str  # page_fast, page_slow, ticket_fast, ticket_slow or the spec's own name
+    long_window: str  # "1h"
+    short_window: str  # "5m"
+    factor: float  # burn rate both windows had to exceed
+    priority: Priority
+    start: str  # UTC: the first firing step
+    end: str  # UTC: after the last firing step (clipped to the day)
+    peak_burn: float  # highest long-window burn rate while firing
+    peak_time: str
+    budget_consumed_percent: float  # of the SLO window's error budget, while firing
+    open_at_start: bool  # already firing when the day began
+    open_at_end: bool  # still firing when the day ended
+
+
+class BurnPeak(NamedTuple):
+    """The day's highest burn rate over one window length."""
+
+    window: str
+    peak_burn: float | None  # None when no step of the day could be evaluated
+    peak_time: str | None
+    evaluated: int  # steps with enough data and traffic
+    steps: int
+
+
+class SloBurn(NamedTuple):
+    """An SLO's burn-rate alerts on the day: every firing and the peak per window."""
+
+    objective: float
+    slo_window: str  # "30d": the budget the shares refer to
+    alerts: tuple[BurnAlert, ...]
+    peaks: tuple[BurnPeak, ...]
+    notes: tuple[str, ...]
+
+
+class DataGap(NamedTuple):
+    """A stretch of the day without samples of a KPI, as long as the report names (15 min)."""
+
+    kpi: str
+    start: str
+    end: str
+    minutes: float
+
+
 @dataclass(frozen=True)
 class DaySummary:
     """``stability/day_NN_summary.json``: a day judged (written last: it marks the day
@@ -191,7 +239,8 @@ class DaySummary:
     slo: dict[str, SloDay]
     data_coverage: Coverage
     provenance: Provenance | None = field(default=None, metadata=since(2))
-
+    slo_burn: dict[str, SloBurn] = field(default_factory=dict, metadata=since(2))
+    data_gaps: tuple[DataGap, ...] = field(default=(), metadata=since(2))
 
     def comparisons(self) -> dict[str, Comparison]:
         """Each KPI's comparison."""
@@ -216,7 +265,10 @@ class HealthReport:
     mitigation_plan: tuple[MitigationStep, ...]
     rollback_recommendation: Rollback
     provenance: Provenance | None = field(default=None, metadata=since(2))
-
+    coverage: float | None = field(default=None, metadata=since(2))
+    """The least-covered critical KPI's share of the day with data."""
+    data_note: str = field(default="", metadata=since(2))
+    """Why the band is insufficient_data, or which KPIs were left out of the score."""
 
 
 @dataclass(frozen=True)
@@ -285,11 +337,14 @@ class ActionItem(NamedTuple):
 
 
 class FinalRecommendation(NamedTuple):
-    """The program's last word on rollback."""
+    """The program's last word: the week's verdict, why, and every change of decision."""
 
-    decision: typing.Literal["immediate_rollback", "rollback", "monitor", "unknown"]
+    decision: typing.Literal["immediate_rollback", "rollback", "insufficient_data",
+                             "recovered", "monitor", "unknown"]
     reasons: tuple[str, ...]
-    rules: tuple[str, ...]
+    rules: tuple[str, ...]  # the rollback rules that fired on the last day
+    headline: str = ""  # "rollback recommended on days 2–3; recovered from day 4"
+    changes: tuple[str, ...] = ()  # one sentence per change of decision between days
 
 
 class Retrospective(NamedTuple):
@@ -332,3 +387,7 @@ def as_recorded(record: R) -> R:
     """``record`` exactly as it reads back from its file (floats rounded as written)."""
     return typing.cast(R, decode(type(record), normalise(encode(record)),
                                  Location(type(record).__name__)))
+
+
+added_in(2, Trend, "shape", "summary", "step_day", "step_percent", "recovered_day")
+added_in(2, FinalRecommendation, "headline", "changes")

@@ -39,13 +39,12 @@ def build(spec: Spec, history: History,
     titles = {k.name: k.display for k in spec.kpis}
     baseline, values = judged.baseline, judged.values
     regression, drifts, cost, slos = judged.regression, judged.drifts, judged.cost, judged.slos
-    worst, steps, final = judged.worst, judged.steps, judged.final
+    worst, steps = judged.worst, judged.steps
     regression_doc = RegressionSummary(release_block(spec), *regression)
     model: dict[str, Any] = {
         "release": release_block(spec),
         "health_by_day": [_day_row(d) for d in days],
-        "final_recommendation": final._asdict() if final else
-        {"decision": "unknown", "reasons": ["no day recorded"], "rules": []},
+        "final_recommendation": _final(judged),
         "what_went_well": _went_well(spec, days, slos, worst),
         "what_could_be_improved": _improve(spec, days, worst, titles),
         "drift_band": f"{spec.thresholds.drift.notable:g}–{spec.thresholds.drift.high:g}%",
@@ -56,9 +55,10 @@ def build(spec: Spec, history: History,
                                "trend": d.direction} for d in drifts],
         "trends": [_trend_row(t, titles, baseline, spec) for t in regression.trends],
         "cost": cost._asdict(),
-        "slos": [{**s._asdict(), "chart": _burn_chart(s)} for s in slos],
+        "slos": [{**s._asdict(), "chart": _burn_chart(s), **_burns(s.name, days)}
+                 for s in slos],
         "anomalies": _anomalies(anomalies, titles),
-        "recommendations": _recommendations(steps, drifts, final, titles),
+        "recommendations": _recommendations(steps, drifts, judged, titles),
         "action_items": _action_items(worst, steps),
         "coverage": _coverage(spec, days),
         "provenance": _provenance(spec, history, days),
@@ -153,13 +153,25 @@ def _anomalies(episodes: Sequence[EpisodeEntry],
             "bad_direction": sum(1 for e in episodes if e.bad_direction)}
 
 
-def _recommendations(steps: Sequence[Any], drifts: Sequence[Any], final: Any,
+def _final(judged: ProgramJudgement) -> dict[str, Any]:
+    """The week's verdict, why, and every change of decision between days."""
+    verdict, last = judged.verdict, judged.final
+    if verdict is None or last is None:
+        return {"decision": "unknown", "reasons": ["no day recorded"], "rules": [],
+                "headline": "no day recorded", "changes": []}
+    reasons = list(verdict.reasons) or list(last.reasons)
+    return {"decision": verdict.verdict, "headline": verdict.headline, "reasons": reasons,
+            "rules": list(last.rules), "changes": [c.sentence for c in verdict.changes]}
+
+
+def _recommendations(steps: Sequence[Any], drifts: Sequence[Any], judged: ProgramJudgement,
                      titles: Mapping[str, str]) -> list[dict[str, Any]]:
     recs: list[dict[str, Any]] = []
-    if final is not None and final.decision != "monitor":
+    verdict = judged.verdict
+    if verdict is not None and verdict.verdict in ("rollback", "immediate_rollback"):
         recs.append({"priority": "P0", "kpi": "", "action": f"Act on the rollback "
-                     f"recommendation ({final.decision.replace('_', ' ')})",
-                     "reason": "; ".join(final.reasons)})
+                     f"recommendation ({verdict.verdict.replace('_', ' ')})",
+                     "reason": verdict.headline})
     for s in steps:
         recs.append({"priority": s.priority, "kpi": s.kpi, "action": s.action,
                      "reason": s.reason})
@@ -264,6 +276,22 @@ def _span(days: Sequence[int]) -> str:
     return ", ".join(map(str, days))
 
 
+def _burns(slo: str, days: Sequence[DaySummary]) -> dict[str, Any]:
+    """The SLO's burn-rate alerts that fired and each day's peak burn per window."""
+    windows: list[str] = []
+    rows = []
+    alerts = []
+    for d in days:
+        burn = d.slo_burn.get(slo)
+        if burn is None:
+            continue
+        peaks = {p.window: p.peak_burn for p in burn.peaks}
+        windows += [w for w in peaks if w not in windows]
+        rows.append({"day": d.day, "peaks": peaks})
+        alerts += [{"day": d.day, **a._asdict()} for a in burn.alerts]
+    return {"burn_windows": windows, "burn_by_day": rows, "burn_alerts": alerts}
+
+
 def _burn_chart(s: SloReport) -> str:
     return charts.line_chart(f"{s.name} error budget remaining (%)",
                              [(f"D{d}", r) for d, r in s.burn_down], "remaining %")
@@ -292,8 +320,8 @@ def _executive_summary(spec: Spec, model: Mapping[str, Any], worst: Mapping[str,
     rows = [r for r in model["health_by_day"] if r["score"] is not None]
     final = model["final_recommendation"]
     parts = [f"**{markdown.escape(spec.release.name)}** completed its "
-             f"{spec.release.days}-day stabilization program. Final recommendation: "
-             f"**{final['decision'].replace('_', ' ')}**."]
+             f"{spec.release.days}-day stabilization program. Final verdict: "
+             f"**{final['decision'].replace('_', ' ')}** ({markdown.escape(final['headline'])})."]
     if rows:
         low = min(rows, key=lambda r: (r["score"], r["day"]))
         mean = sum(r["score"] for r in rows) / len(rows)

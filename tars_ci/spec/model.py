@@ -583,7 +583,11 @@ class Priorities:
     bands: tuple[Band, ...] = field(default=(), metadata=doc(
         "Absolute bands per KPI, as a mapping KPI → {P0, P1, P2}.", keyed="kpi"))
     fail_level: Priority = field(default="P1", metadata=doc(
-        "`tars-ci run` exits 1 when a finding is at this priority or more urgent."))
+        "`tars-ci run` exits 1 when a processed day has a finding at this priority or more "
+        "urgent."))
+    fail_on_rollback: bool = field(default=True, metadata=doc(
+        "`tars-ci run` also exits 1 when a processed day's rollback recommendation is "
+        "`rollback` or `immediate_rollback`, whatever its findings' priorities."))
     no_data_critical: Priority = field(default="P1", metadata=doc(
         "Priority of a `no_data` finding for a critical KPI (or an SLO): a day the release "
         "cannot be judged on is as urgent as a high-severity regression."))

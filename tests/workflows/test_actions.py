@@ -17,6 +17,7 @@ from tars_ci.reports.actions import (
     annotation,
     append_to_files,
     build,
+    day_failures,
     escape_data,
     escape_property,
     format_outputs,
@@ -24,7 +25,7 @@ from tars_ci.reports.actions import (
 from tars_ci.reports.jsonio import write_text
 from tars_ci.reports.markdown import escape
 from tars_ci.reports.store import HistoryStore
-from tars_ci.spec import load_spec
+from tars_ci.spec import levels, load_spec
 from tars_ci.spec.model import Spec
 from tests.harness import records
 from tests.workflows.conftest import EXAMPLE_SPEC
@@ -104,6 +105,12 @@ def test_summary_of_a_catch_up_run(spec: Spec, paths: HistoryStore) -> None:
         "",
         "Processed in this run: day 2, day 3.",
         "",
+        "**Result: failing** (the job exits 1): 3 reason(s) on day 3.",
+        "",
+        "- day 3: immediate rollback recommended",
+        f"- day 3: P0 {escape(DAY3_FINDINGS[1].title)}",
+        f"- day 3: P1 {escape(DAY3_FINDINGS[3].title)}",
+        "",
         ("**Health** 38.0/100 (poor) on day 3 · **Rollback** immediate rollback · "
         "**Findings** 1 P0, 1 P1, 1 P2, 1 P3"),
         "",
@@ -165,7 +172,7 @@ def test_outputs(spec: Spec, paths: HistoryStore) -> None:
     assert dict(build(spec, paths, [2, 3]).outputs) == {
         "health_score": "38.0", "health_band": "poor", "rollback": "immediate_rollback",
         "days_processed": "[2,3]", "latest_day": "3", "max_priority": "P0",
-        "program_complete": "false"}
+        "program_complete": "false", "result": "failing", "failing_days": "[3]"}
 
 
 def test_annotations_are_capped_per_level(spec: Spec, paths: HistoryStore) -> None:
@@ -227,7 +234,8 @@ def test_before_anything_is_recorded(spec: Spec, paths: HistoryStore) -> None:
                               "No day is recorded yet.\n")
     assert dict(report.outputs) == {
         "health_score": "", "health_band": "", "rollback": "", "days_processed": "[]",
-        "latest_day": "", "max_priority": "", "program_complete": "false"}
+        "latest_day": "", "max_priority": "", "program_complete": "false",
+        "result": "passing", "failing_days": "[]"}
 
 
 def test_a_baseline_only_run(spec: Spec, paths: HistoryStore) -> None:
@@ -278,3 +286,41 @@ def test_append_to_files_appends(tmp_path: Path) -> None:
     append_to_files(report, summary_file=None, output_file=None)  # variables unset: no-op
     with pytest.raises(ReportError, match="cannot append"):
         append_to_files(report, summary_file=tmp_path / "missing" / "s.md", output_file=None)
+
+
+@pytest.mark.parametrize("fail_on_rollback", [True, False])
+@pytest.mark.parametrize("fail_level", ["P0", "P1", "P2"])
+def test_summary_annotations_outputs_and_exit_code_agree_on_every_day(
+        spec: Spec, paths: HistoryStore, fail_level: str, fail_on_rollback: bool,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The four views of a run's result come from one rule, whatever the spec sets."""
+    import dataclasses
+
+    from tars_ci.cli.common import fail_exit
+    from tars_ci.pipeline.run import RunResult, outcome_of
+
+    spec = dataclasses.replace(spec, priorities=dataclasses.replace(
+        spec.priorities, fail_level=fail_level, fail_on_rollback=fail_on_rollback))
+    three_days(paths)
+    record_day(paths, 4, 75.0, "good", [], ROLLBACK._replace(decision="rollback",
+                                                             reasons=("health floor",)))
+    history = paths.load()
+    for day in (1, 2, 3, 4):
+        summary = history.days[day].summary
+        report = build(spec, paths, [day])
+        code = fail_exit(spec, RunResult(paths.root, (day,), (outcome_of(summary),), (),
+                                         False, False))
+        printed = capsys.readouterr().out
+        errors = [a for a in report.annotations if a.startswith("::error")]
+        expect_fail = any(
+            levels.at_least_as_urgent(f.priority, fail_level) for f in summary.findings) or (
+            fail_on_rollback and summary.rollback_recommendation.decision != "monitor")
+        assert (code == 1) is expect_fail, (day, code)
+        assert report.outputs["result"] == ("failing" if expect_fail else "passing"), day
+        assert report.outputs["failing_days"] == (f"[{day}]" if expect_fail else "[]")
+        assert ("**Result: failing**" in report.summary) is expect_fail, day
+        assert ("**Result: passing**" in report.summary) is not expect_fail, day
+        assert bool(errors) is expect_fail, (day, report.annotations)
+        assert printed.startswith("failing (") is expect_fail, printed
+        for reason in day_failures(spec, summary):  # every reason, in all three texts
+            assert escape(reason) in report.summary and reason in printed
