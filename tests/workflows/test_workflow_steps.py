@@ -28,7 +28,8 @@ done > "$SHIM_DIR/env"
 pwd > "$SHIM_DIR/cwd"
 echo "::warning title=P2 day 1%3A x::recorded"
 echo "## summary" >> "$GITHUB_STEP_SUMMARY"
-{ echo "health_score=88.5"; echo "rollback=monitor"; echo "days_processed=[1]"; } >> "$GITHUB_OUTPUT"
+{ echo "health_score=88.5"; echo "rollback=monitor"; echo "days_processed=[1]";
+  echo "result=passing"; echo "failing_days=[]"; } >> "$GITHUB_OUTPUT"
 exit "${FAKE_EXIT:-0}"
 """
 
@@ -85,7 +86,7 @@ def test_a_scheduled_run(shims: Path) -> None:
                                "::warning title=P2 day 1%3A x::recorded\n")
     assert job.summary == "## summary\n"
     assert job.outputs == {"health_score": "88.5", "rollback": "monitor",
-                           "days_processed": "[1]"}
+                           "days_processed": "[1]", "result": "passing", "failing_days": "[]"}
 
 
 def test_a_manual_dispatch_with_every_input(shims: Path) -> None:
@@ -129,7 +130,7 @@ def test_the_reusable_workflow_passes_inputs_as_data(shims: Path) -> None:
         "GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=http.https://github.com/.extraheader"]
     assert not list((shims.parent / "workspace").glob("pwned*"))
     assert job.outputs == {"health_score": "88.5", "rollback": "monitor",
-                           "days_processed": "[1]"}
+                           "days_processed": "[1]", "result": "passing", "failing_days": "[]"}
 
 
 # --------------------------------------------------------------------------- the runner itself
