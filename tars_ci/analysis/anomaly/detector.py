@@ -32,6 +32,15 @@ gap back to a recent one, seen twice: ``periodic_*``) is a periodic job on sched
 counts for nothing. Below ``tail_z`` a point gets a small, rising evidence (≤ 0.1), so the
 score is strictly monotone in |z|.
 
+Novelty. A deviation is *novel* when the value goes beyond the highest (lowest) value of
+the last ``novelty_hours`` and its residual beyond the largest residual in that direction
+in the same window. Its evidence is multiplied by ``novelty_weight`` (2: as if two
+independent tests had each found it that surprising). A deviation to where the series has
+been recently — a recurring spike, a burst back to a level it often reaches, the days
+after a level shift — keeps its evidence as it is. This is what keeps real operations
+series with normal, recurring spikes from alarming on each one, while a first excursion
+somewhere new alarms at a lower surprise.
+
 Stage 3 — one alarm per event. A decaying maximum of earlier evidence (``refractory``,
 ``refractory_decay``), shared by both directions, is subtracted, so a level shift, a burst
 or a spike and its rebound alarm once, at the start.
@@ -91,6 +100,14 @@ def period_steps(settings: AnomalySettings, step: timedelta | float) -> int:
     return period if period >= 2 else 0
 
 
+def novelty_steps(settings: AnomalySettings, step: timedelta | float) -> int:
+    """Steps in the novelty window at ``step``; 0 = no novelty test."""
+    seconds = step.total_seconds() if isinstance(step, timedelta) else float(step)
+    if settings.novelty_hours <= 0 or settings.novelty_weight <= 1 or not seconds > 0:
+        return 0
+    return max(1, round(settings.novelty_hours * 3600.0 / seconds))
+
+
 def score(values: np.ndarray, settings: AnomalySettings,
           step: timedelta | float = DEFAULT_STEP) -> Scores:
     """Anomaly scores of every series (rows of ``values``), online and vectorised.
@@ -109,12 +126,13 @@ def fit(values: np.ndarray, settings: AnomalySettings,
     if x.ndim != 2:
         raise ValueError(f"values must be a 2-D (series, time) array, got shape {x.shape}")
     period = period_steps(settings, step)
+    window = novelty_steps(settings, step)
     out = Fit(np.zeros(x.shape), np.full(x.shape, np.nan), np.full(x.shape, np.nan),
               np.full(x.shape, np.nan))
     rows = max(1, BLOCK_CELLS // max(1, x.shape[1]))
     for r0 in range(0, x.shape[0], rows):
         unit = _unit(x[r0:r0 + rows])
-        block = _fit_block(x[r0:r0 + rows] / unit, settings, period)
+        block = _fit_block(x[r0:r0 + rows] / unit, settings, period, window)
         out.score[r0:r0 + rows] = block.score
         out.z[r0:r0 + rows] = block.z
         out.expected[r0:r0 + rows] = block.expected * unit
@@ -134,12 +152,16 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return np.ldexp(1.0, exponent)[:, None]
 
 
-def _fit_block(x: np.ndarray, s: AnomalySettings, period: int) -> Fit:
+def _fit_block(x: np.ndarray, s: AnomalySettings, period: int, window: int) -> Fit:
     observed = np.isfinite(x)
     z, expected, scale = _zscores(x, observed, s, period)
     warm = np.cumsum(observed, axis=1) > s.warmup
-    found = np.maximum(_evidence(np.maximum(z, 0.0), observed, s),
-                       _evidence(np.maximum(-z, 0.0), observed, s))
+    up = _evidence(np.maximum(z, 0.0), observed, s)
+    down = _evidence(np.maximum(-z, 0.0), observed, s)
+    if window:  # a deviation to somewhere the series has not been recently counts more
+        for sign, evidence in ((1.0, up), (-1.0, down)):
+            evidence[_novel(sign * x, sign * (x - expected), window)] *= s.novelty_weight
+    found = np.maximum(up, down)
     found[~warm] = 0.0
     if s.refractory > 0:  # shared by both directions: a spike and its rebound are one event
         found -= s.refractory * filters.decaying_max(found, s.refractory_decay)
@@ -182,6 +204,14 @@ def _zscores(x: np.ndarray, observed: np.ndarray, s: AnomalySettings,
         expected = np.where(better, base, expected)
         sigma = np.where(better | (i == 0), scale * MAD_TO_SIGMA, sigma)
     return np.where(observed, z, 0.0), expected, sigma
+
+
+def _novel(value: np.ndarray, resid: np.ndarray, window: int) -> np.ndarray:
+    """Upward novelty (pass −x for downward): the value above every value of the previous
+    ``window`` steps and the residual above every residual there (NaN: not novel)."""
+    with np.errstate(invalid="ignore"):
+        return ((value > filters.trailing_max(value, window))
+                & (resid > filters.trailing_max(resid, window)))
 
 
 def _imputed(x: np.ndarray, seasonal: np.ndarray) -> np.ndarray:
