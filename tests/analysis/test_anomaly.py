@@ -75,13 +75,13 @@ def test_trailing_max_is_the_max_of_the_previous_window_ignoring_missing(window:
     rng = np.random.default_rng(3)
     x = rng.standard_normal((3, 97))
     x[rng.random(x.shape) < 0.2] = np.nan
-    x[2] = np.nan  # a series without a sample: -inf everywhere
-    want = np.full(x.shape, -np.inf)
+    x[2] = np.nan  # a series without a sample: NaN everywhere
+    want = np.full(x.shape, np.nan)
     for i, t in itertools.product(range(3), range(97)):
         seen = x[i, max(0, t - window):t]
         if np.isfinite(seen).any():
             want[i, t] = np.nanmax(seen)
-    assert np.array_equal(filters.trailing_max(x, window), want)
+    assert np.array_equal(filters.trailing_max(x, window), want, equal_nan=True)
     assert filters.trailing_max(x[:, :0], window).shape == (3, 0)
 
 

@@ -156,11 +156,15 @@ def _fit_block(x: np.ndarray, s: AnomalySettings, period: int, window: int) -> F
     observed = np.isfinite(x)
     z, expected, scale = _zscores(x, observed, s, period)
     warm = np.cumsum(observed, axis=1) > s.warmup
-    up = _evidence(np.maximum(z, 0.0), observed, s)
-    down = _evidence(np.maximum(-z, 0.0), observed, s)
+    # what both directions share: the observations behind the rates and in each count window
+    seen = filters.lag(filters.decayed_count(s.rate_alpha, observed), fill=0.0)
+    steps = [filters.trailing_sum(observed.astype(np.float64), n) for n in s.count_windows]
+    up = _evidence(np.maximum(z, 0.0), observed, seen, steps, s)
+    down = _evidence(np.maximum(-z, 0.0), observed, seen, steps, s)
     if window:  # a deviation to somewhere the series has not been recently counts more
-        for sign, evidence in ((1.0, up), (-1.0, down)):
-            evidence[_novel(sign * x, sign * (x - expected), window)] *= s.novelty_weight
+        resid = x - expected
+        np.multiply(up, s.novelty_weight, out=up, where=_novel(x, resid, window))
+        np.multiply(down, s.novelty_weight, out=down, where=_novel(-x, -resid, window))
     found = np.maximum(up, down)
     found[~warm] = 0.0
     if s.refractory > 0:  # shared by both directions: a spike and its rebound are one event
@@ -208,10 +212,12 @@ def _zscores(x: np.ndarray, observed: np.ndarray, s: AnomalySettings,
 
 def _novel(value: np.ndarray, resid: np.ndarray, window: int) -> np.ndarray:
     """Upward novelty (pass −x for downward): the value above every value of the previous
-    ``window`` steps and the residual above every residual there (NaN: not novel)."""
+    ``window`` steps and the residual above every residual there. Where either is missing
+    the point has no evidence to weigh, so the answer does not matter there."""
     with np.errstate(invalid="ignore"):
-        return ((value > filters.trailing_max(value, window))
-                & (resid > filters.trailing_max(resid, window)))
+        novel = ~(value <= filters.trailing_max(value, window))
+        novel &= ~(resid <= filters.trailing_max(resid, window))
+    return novel
 
 
 def _imputed(x: np.ndarray, seasonal: np.ndarray) -> np.ndarray:
@@ -233,10 +239,13 @@ def _phase_scale(dev: np.ndarray, period: int, s: AnomalySettings) -> np.ndarray
     return filters.neighbourhood_max(phase, width)[:, :dev.shape[1]]
 
 
-def _evidence(u: np.ndarray, observed: np.ndarray, s: AnomalySettings) -> np.ndarray:
-    """−log10 of the tail probability of each point in one direction (``u`` = max(±z, 0))."""
-    obs = observed.astype(np.float64)
-    seen = filters.lag(filters.decayed_count(s.rate_alpha, observed), fill=0.0)
+def _evidence(u: np.ndarray, observed: np.ndarray, seen: np.ndarray, steps: list[np.ndarray],
+              s: AnomalySettings) -> np.ndarray:
+    """−log10 of the tail probability of each point in one direction (``u`` = max(±z, 0)).
+
+    ``seen`` is the decayed count of earlier observations, ``steps`` the observations in each
+    of ``s.count_windows``.
+    """
     hit = observed & (u > s.tail_z)
     excess = np.where(hit, np.log(np.maximum(u, s.tail_z) / s.tail_z), 0.0)
     hits = filters.lag(filters.decayed_sum(hit.astype(np.float64), s.rate_alpha, observed),
@@ -252,8 +261,8 @@ def _evidence(u: np.ndarray, observed: np.ndarray, s: AnomalySettings) -> np.nda
     if s.count_windows:
         # the two directions' count tests together are 2·len(count_windows) tests
         correction = np.log10(2 * len(s.count_windows))
-        for n in s.count_windows:
+        for n, exposure in zip(s.count_windows, steps):
             k = filters.trailing_sum(hit.astype(np.float64), n)
-            counted = poisson_surprise(k, rate * filters.trailing_sum(obs, n)) - correction
+            counted = poisson_surprise(k, rate * exposure) - correction
             evidence = np.maximum(evidence, counted)
     return evidence

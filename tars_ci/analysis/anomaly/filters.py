@@ -113,23 +113,24 @@ def trailing_sum(u: np.ndarray, n: int) -> np.ndarray:
 
 
 def trailing_max(x: np.ndarray, window: int) -> np.ndarray:
-    """Max of ``x[t − window … t − 1]`` for each row, ignoring NaN (−inf when there is none).
+    """Max of ``x[t − window … t − 1]`` for each row, ignoring NaN (NaN when there is none).
 
     The current row is not in its own window. Van Herk / Gil-Werman: running maxima forwards
     and backwards within blocks of ``window`` steps, so the cost does not grow with the window.
     """
     n_series, n_steps = x.shape
     if n_steps == 0 or window < 1:
-        return np.full(x.shape, -np.inf)
-    # padded[j] = x[j − window] (−inf before the start): the window of row t is
+        return np.full(x.shape, np.nan)
+    # padded[j] = x[j − window] (NaN before the start): the window of row t is
     # padded[t … t + window − 1], which starts at t and ends at t + window − 1
     blocks = -(-(n_steps + window - 1) // window)
-    padded = np.full((n_series, blocks * window), -np.inf)
-    padded[:, window:window + n_steps - 1] = np.where(np.isfinite(x[:, :-1]), x[:, :-1], -np.inf)
+    padded = np.full((n_series, blocks * window), np.nan)
+    padded[:, window:window + n_steps - 1] = x[:, :-1]
     cells = padded.reshape(n_series, blocks, window)
-    ahead = np.maximum.accumulate(cells, axis=2).reshape(n_series, -1)
-    behind = np.maximum.accumulate(cells[:, :, ::-1], axis=2)[:, :, ::-1].reshape(n_series, -1)
-    return np.maximum(behind[:, :n_steps], ahead[:, window - 1:window - 1 + n_steps])
+    ahead = np.fmax.accumulate(cells, axis=2).reshape(n_series, -1)
+    backwards = cells[:, :, ::-1]
+    np.fmax.accumulate(backwards, axis=2, out=backwards)  # in place: padded is now "behind"
+    return np.fmax(padded[:, :n_steps], ahead[:, window - 1:window - 1 + n_steps])
 
 
 def decaying_max(v: np.ndarray, decay: float) -> np.ndarray:
