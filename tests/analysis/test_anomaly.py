@@ -98,6 +98,25 @@ def test_on_schedule_finds_events_that_repeat_a_gap_twice() -> None:
 # --------------------------------------------------------------------------- tails
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_on_schedule_equals_the_definition_event_by_event(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    hit = rng.random((3, 400)) < (0.02, 0.1, 0.4)[seed % 3]
+    hit[1, 7::23] = True  # a periodic job among random events
+    lookback, min_gap, tolerance = 1 + seed % 4, 5, seed % 3
+    want = np.zeros(hit.shape, dtype=bool)
+    for i in range(3):
+        events = np.flatnonzero(hit[i]).tolist()
+        for j, t in enumerate(events):
+            for e in events[max(0, j - lookback):j]:  # the last `lookback` earlier events
+                g = t - e
+                lo, hi = t - 2 * g - tolerance, t - 2 * g + tolerance
+                if g >= min_gap and t - 2 * g >= 0 and hit[i, max(0, lo):hi + 1].any():
+                    want[i, t] = True
+    assert np.array_equal(filters.on_schedule(hit, lookback, min_gap, tolerance), want)
+    assert want.any()
+
+
 def test_normal_surprise_matches_known_quantiles_and_never_saturates() -> None:
     got = normal_surprise(np.array([-1.0, 0.0, 1.6448536, 5.0, 40.0]))
     assert got[:4] == pytest.approx([-math.log10(0.8413447), math.log10(2), -math.log10(0.05),
