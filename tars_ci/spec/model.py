@@ -434,7 +434,7 @@ class AnomalySettings:
         "raises one alarm, not a run of them; 0 turns it off.", minimum=0, maximum=1))
     refractory_decay: float = field(default=0.98, metadata=doc(
         "Per-step decay of that maximum [0, 1).", minimum=0, exclusiveMaximum=1))
-    novelty_hours: float = field(default=72.0, metadata=doc(
+    novelty_hours: float = field(default=168.0, metadata=doc(
         "A deviation is novel when the value goes beyond the highest (lowest) value of this "
         "many previous hours and its residual beyond the largest residual in that direction "
         "in the same window; 0 turns the novelty test off.", minimum=0))
