@@ -30,6 +30,7 @@ from tars_ci.analysis.anomaly.detector import (
     MAD_TO_SIGMA,
     SUB_EVIDENCE,
     Z_CAP,
+    novelty_steps,
     period_steps,
 )
 from tars_ci.analysis.anomaly.filters import on_schedule
@@ -84,7 +85,8 @@ def analyse(values: np.ndarray, timestamps: np.ndarray, better_lower: np.ndarray
     episodes: list[EpisodeRow] = []
     for c0 in range(0, frame.shape[1], rows):
         block = frame.iloc[:, c0:c0 + rows]
-        score, z, expected, scale = _fit(block, anomaly, period_steps(anomaly, step))
+        score, z, expected, scale = _fit(block, anomaly, period_steps(anomaly, step),
+                                         novelty_steps(anomaly, step))
         episodes += _episodes(c0, timestamps, block, score, z, expected, scale, anomaly,
                               max(1, round(anomaly.max_episode_hours * 3600.0 / step)))
     direction, slope, spike = _trends(change.to_numpy().T, drift)
@@ -136,19 +138,30 @@ def _seasonal_ewma(x: pd.DataFrame, period: int, alpha: float) -> pd.DataFrame:
     return out
 
 
-def _fit(x: pd.DataFrame, s: AnomalySettings,
-         period: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def _fit(x: pd.DataFrame, s: AnomalySettings, period: int,
+         window: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     observed = x.notna()
     z, expected, scale = _zscores(x, observed, s, period)
     warm = observed.cumsum() > s.warmup
-    found = np.maximum(_evidence(z.clip(lower=0.0), observed, s),
-                       _evidence((-z).clip(lower=0.0), observed, s)).where(warm, 0.0)
+    up = _evidence(z.clip(lower=0.0), observed, s)
+    down = _evidence((-z).clip(lower=0.0), observed, s)
+    if window:
+        up = up.mask(_novel(x, x - expected, window), up * s.novelty_weight)
+        down = down.mask(_novel(-x, expected - x, window), down * s.novelty_weight)
+    found = np.maximum(up, down).where(warm, 0.0)
     if s.refractory > 0:
         found = found - s.refractory * _decaying_max(found, s.refractory_decay)
     evidence = np.maximum(found, SUB_EVIDENCE * (z.abs() / s.tail_z).clip(upper=1.0))
     evidence = evidence.where(observed & warm, 0.0)
     return (evidence / (evidence + HALF_EVIDENCE), z.where(observed), expected,
             scale.where(observed))
+
+
+def _novel(value: pd.DataFrame, resid: pd.DataFrame, window: int) -> pd.DataFrame:
+    """Above every value and every residual of the previous ``window`` steps."""
+    def before(v: pd.DataFrame) -> pd.DataFrame:
+        return v.rolling(window, min_periods=1).max().shift(1).fillna(-np.inf)
+    return (value > before(value)) & (resid > before(resid))
 
 
 def _zscores(x: pd.DataFrame, observed: pd.DataFrame, s: AnomalySettings,

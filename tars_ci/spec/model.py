@@ -434,6 +434,14 @@ class AnomalySettings:
         "raises one alarm, not a run of them; 0 turns it off.", minimum=0, maximum=1))
     refractory_decay: float = field(default=0.98, metadata=doc(
         "Per-step decay of that maximum [0, 1).", minimum=0, exclusiveMaximum=1))
+    novelty_hours: float = field(default=168.0, metadata=doc(
+        "A deviation is novel when the value goes beyond the highest (lowest) value of this "
+        "many previous hours and its residual beyond the largest residual in that direction "
+        "in the same window; 0 turns the novelty test off.", minimum=0))
+    novelty_weight: float = field(default=2.0, metadata=doc(
+        "The evidence of a novel deviation is multiplied by this (at least 1; 1 turns the "
+        "novelty test off): somewhere the series has not been within novelty_hours counts "
+        "as that many independent surprises of its size.", minimum=1))
     warmup: int = field(default=60, metadata=doc(
         "First observed points of a series that always score 0 (baselines still forming).",
         minimum=0))
@@ -463,6 +471,8 @@ class AnomalySettings:
             out.append(("refractory", "must be in [0, 1]"))
         if not 0 <= self.refractory_decay < 1:
             out.append(("refractory_decay", "must be in [0, 1)"))
+        if not self.novelty_weight >= 1:
+            out.append(("novelty_weight", "must be ≥ 1"))
         if not 0 < self.threshold < 1:
             out.append(("threshold", "must be in (0, 1)"))
         if any(n < 1 for n in self.count_windows):
@@ -471,7 +481,8 @@ class AnomalySettings:
                      "max_episode_hours"):
             if not getattr(self, name) > 0:
                 out.append((name, "must be > 0"))
-        for name in ("floor", "season_hours", "season_width", "warmup", "periodic_lookback"):
+        for name in ("floor", "season_hours", "season_width", "warmup", "periodic_lookback",
+                     "novelty_hours"):
             if getattr(self, name) < 0:
                 out.append((name, "must be ≥ 0"))
         if self.min_points < 1:

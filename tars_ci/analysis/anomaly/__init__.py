@@ -11,10 +11,11 @@ from tars_ci.analysis.anomaly.detector import (
     Fit,
     Scores,
     fit,
+    novelty_steps,
     period_steps,
     score,
 )
 from tars_ci.analysis.anomaly.episodes import Episode, episodes
 
 __all__ = ["DEFAULT_STEP", "HALF_EVIDENCE", "Episode", "Fit", "Scores", "episodes", "fit",
-           "period_steps", "score"]
+           "novelty_steps", "period_steps", "score"]

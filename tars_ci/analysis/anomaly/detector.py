@@ -32,6 +32,15 @@ gap back to a recent one, seen twice: ``periodic_*``) is a periodic job on sched
 counts for nothing. Below ``tail_z`` a point gets a small, rising evidence (≤ 0.1), so the
 score is strictly monotone in |z|.
 
+Novelty. A deviation is *novel* when the value goes beyond the highest (lowest) value of
+the last ``novelty_hours`` and its residual beyond the largest residual in that direction
+in the same window. Its evidence is multiplied by ``novelty_weight`` (2: as if two
+independent tests had each found it that surprising). A deviation to where the series has
+been recently — a recurring spike, a burst back to a level it often reaches, the days
+after a level shift — keeps its evidence as it is. This is what keeps real operations
+series with normal, recurring spikes from alarming on each one, while a first excursion
+somewhere new alarms at a lower surprise.
+
 Stage 3 — one alarm per event. A decaying maximum of earlier evidence (``refractory``,
 ``refractory_decay``), shared by both directions, is subtracted, so a level shift, a burst
 or a spike and its rebound alarm once, at the start.
@@ -91,6 +100,14 @@ def period_steps(settings: AnomalySettings, step: timedelta | float) -> int:
     return period if period >= 2 else 0
 
 
+def novelty_steps(settings: AnomalySettings, step: timedelta | float) -> int:
+    """Steps in the novelty window at ``step``; 0 = no novelty test."""
+    seconds = step.total_seconds() if isinstance(step, timedelta) else float(step)
+    if settings.novelty_hours <= 0 or settings.novelty_weight <= 1 or not seconds > 0:
+        return 0
+    return max(1, round(settings.novelty_hours * 3600.0 / seconds))
+
+
 def score(values: np.ndarray, settings: AnomalySettings,
           step: timedelta | float = DEFAULT_STEP) -> Scores:
     """Anomaly scores of every series (rows of ``values``), online and vectorised.
@@ -109,12 +126,13 @@ def fit(values: np.ndarray, settings: AnomalySettings,
     if x.ndim != 2:
         raise ValueError(f"values must be a 2-D (series, time) array, got shape {x.shape}")
     period = period_steps(settings, step)
+    window = novelty_steps(settings, step)
     out = Fit(np.zeros(x.shape), np.full(x.shape, np.nan), np.full(x.shape, np.nan),
               np.full(x.shape, np.nan))
     rows = max(1, BLOCK_CELLS // max(1, x.shape[1]))
     for r0 in range(0, x.shape[0], rows):
         unit = _unit(x[r0:r0 + rows])
-        block = _fit_block(x[r0:r0 + rows] / unit, settings, period)
+        block = _fit_block(x[r0:r0 + rows] / unit, settings, period, window)
         out.score[r0:r0 + rows] = block.score
         out.z[r0:r0 + rows] = block.z
         out.expected[r0:r0 + rows] = block.expected * unit
@@ -134,12 +152,20 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return np.ldexp(1.0, exponent)[:, None]
 
 
-def _fit_block(x: np.ndarray, s: AnomalySettings, period: int) -> Fit:
+def _fit_block(x: np.ndarray, s: AnomalySettings, period: int, window: int) -> Fit:
     observed = np.isfinite(x)
     z, expected, scale = _zscores(x, observed, s, period)
     warm = np.cumsum(observed, axis=1) > s.warmup
-    found = np.maximum(_evidence(np.maximum(z, 0.0), observed, s),
-                       _evidence(np.maximum(-z, 0.0), observed, s))
+    # what both directions share: the observations behind the rates and in each count window
+    seen = filters.lag(filters.decayed_count(s.rate_alpha, observed), fill=0.0)
+    steps = [filters.trailing_sum(observed.astype(np.float64), n) for n in s.count_windows]
+    up = _evidence(np.maximum(z, 0.0), observed, seen, steps, s)
+    down = _evidence(np.maximum(-z, 0.0), observed, seen, steps, s)
+    if window:  # a deviation to somewhere the series has not been recently counts more
+        resid = x - expected
+        np.multiply(up, s.novelty_weight, out=up, where=_novel(x, resid, window))
+        np.multiply(down, s.novelty_weight, out=down, where=_novel(-x, -resid, window))
+    found = np.maximum(up, down)
     found[~warm] = 0.0
     if s.refractory > 0:  # shared by both directions: a spike and its rebound are one event
         found -= s.refractory * filters.decaying_max(found, s.refractory_decay)
@@ -184,6 +210,16 @@ def _zscores(x: np.ndarray, observed: np.ndarray, s: AnomalySettings,
     return np.where(observed, z, 0.0), expected, sigma
 
 
+def _novel(value: np.ndarray, resid: np.ndarray, window: int) -> np.ndarray:
+    """Upward novelty (pass −x for downward): the value above every value of the previous
+    ``window`` steps and the residual above every residual there. Where either is missing
+    the point has no evidence to weigh, so the answer does not matter there."""
+    with np.errstate(invalid="ignore"):
+        novel = ~(value <= filters.trailing_max(value, window))
+        novel &= ~(resid <= filters.trailing_max(resid, window))
+    return novel
+
+
 def _imputed(x: np.ndarray, seasonal: np.ndarray) -> np.ndarray:
     """``x`` with missing samples replaced by the seasonal baseline (where it exists)."""
     return np.where(np.isfinite(x), x, seasonal)
@@ -203,10 +239,13 @@ def _phase_scale(dev: np.ndarray, period: int, s: AnomalySettings) -> np.ndarray
     return filters.neighbourhood_max(phase, width)[:, :dev.shape[1]]
 
 
-def _evidence(u: np.ndarray, observed: np.ndarray, s: AnomalySettings) -> np.ndarray:
-    """−log10 of the tail probability of each point in one direction (``u`` = max(±z, 0))."""
-    obs = observed.astype(np.float64)
-    seen = filters.lag(filters.decayed_count(s.rate_alpha, observed), fill=0.0)
+def _evidence(u: np.ndarray, observed: np.ndarray, seen: np.ndarray, steps: list[np.ndarray],
+              s: AnomalySettings) -> np.ndarray:
+    """−log10 of the tail probability of each point in one direction (``u`` = max(±z, 0)).
+
+    ``seen`` is the decayed count of earlier observations, ``steps`` the observations in each
+    of ``s.count_windows``.
+    """
     hit = observed & (u > s.tail_z)
     excess = np.where(hit, np.log(np.maximum(u, s.tail_z) / s.tail_z), 0.0)
     hits = filters.lag(filters.decayed_sum(hit.astype(np.float64), s.rate_alpha, observed),
@@ -222,8 +261,8 @@ def _evidence(u: np.ndarray, observed: np.ndarray, s: AnomalySettings) -> np.nda
     if s.count_windows:
         # the two directions' count tests together are 2·len(count_windows) tests
         correction = np.log10(2 * len(s.count_windows))
-        for n in s.count_windows:
+        for n, exposure in zip(s.count_windows, steps):
             k = filters.trailing_sum(hit.astype(np.float64), n)
-            counted = poisson_surprise(k, rate * filters.trailing_sum(obs, n)) - correction
+            counted = poisson_surprise(k, rate * exposure) - correction
             evidence = np.maximum(evidence, counted)
     return evidence

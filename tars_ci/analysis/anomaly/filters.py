@@ -112,6 +112,27 @@ def trailing_sum(u: np.ndarray, n: int) -> np.ndarray:
     return out
 
 
+def trailing_max(x: np.ndarray, window: int) -> np.ndarray:
+    """Max of ``x[t − window … t − 1]`` for each row, ignoring NaN (NaN when there is none).
+
+    The current row is not in its own window. Van Herk / Gil-Werman: running maxima forwards
+    and backwards within blocks of ``window`` steps, so the cost does not grow with the window.
+    """
+    n_series, n_steps = x.shape
+    if n_steps == 0 or window < 1:
+        return np.full(x.shape, np.nan)
+    # padded[j] = x[j − window] (NaN before the start): the window of row t is
+    # padded[t … t + window − 1], which starts at t and ends at t + window − 1
+    blocks = -(-(n_steps + window - 1) // window)
+    padded = np.full((n_series, blocks * window), np.nan)
+    padded[:, window:window + n_steps - 1] = x[:, :-1]
+    cells = padded.reshape(n_series, blocks, window)
+    ahead = np.fmax.accumulate(cells, axis=2).reshape(n_series, -1)
+    backwards = cells[:, :, ::-1]
+    np.fmax.accumulate(backwards, axis=2, out=backwards)  # in place: padded is now "behind"
+    return np.fmax(padded[:, :n_steps], ahead[:, window - 1:window - 1 + n_steps])
+
+
 def decaying_max(v: np.ndarray, decay: float) -> np.ndarray:
     """``max_{k < t} v[k]·decay^(t−1−k)`` for each row (0 at ``t = 0``); ``v`` ≥ 0.
 
@@ -133,27 +154,31 @@ def on_schedule(hit: np.ndarray, lookback: int, min_gap: int, tolerance: int = 1
     """Events that keep an earlier rhythm: ``hit[t]`` where, for the gap ``g`` back to one of
     the last ``lookback`` events (``g ≥ min_gap``), there were events at ``t − g`` *and*
     ``t − 2g`` (± ``tolerance``) — a periodic job seen twice before. Reads the past only.
+
+    Events are rare, so the work is done on the events only: the k-th earlier event of an
+    event is k places back in the row-major list of events, when it is on the same row.
     """
     n_steps = hit.shape[1]
     out = np.zeros(hit.shape, dtype=bool)
     if lookback <= 0 or n_steps == 0:
         return out
-    t = np.broadcast_to(np.arange(n_steps), hit.shape)
-    last = np.maximum.accumulate(np.where(hit, t, -1), axis=1)
-    before = np.full(hit.shape, -1)
-    before[:, 1:] = last[:, :-1]  # the latest event strictly before t
+    rows, cols = np.nonzero(hit)
+    if rows.size == 0:
+        return out
     near = hit.copy()
     for k in range(1, tolerance + 1):
         near[:, k:] |= hit[:, :-k]
         near[:, :-k] |= hit[:, k:]  # near[t − 2g] only looks ≤ t − 2g + tolerance < t
-    event = before
-    for _ in range(lookback):
-        gap = t - event
-        twice_back = t - 2 * gap
-        keeps = ((event >= 0) & (gap >= min_gap) & (twice_back >= 0)
-                 & np.take_along_axis(near, np.clip(twice_back, 0, n_steps - 1), axis=1))
-        out |= hit & keeps
-        event = np.where(event >= 0, np.take_along_axis(before, np.maximum(event, 0), axis=1), -1)
+    keeps = np.zeros(rows.size, dtype=bool)
+    for k in range(1, min(lookback, rows.size - 1) + 1):
+        same_row = np.zeros(rows.size, dtype=bool)
+        same_row[k:] = rows[k:] == rows[:-k]
+        gap = np.zeros(rows.size, dtype=np.int64)
+        gap[k:] = cols[k:] - cols[:-k]
+        twice_back = cols - 2 * gap
+        keeps |= (same_row & (gap >= min_gap) & (twice_back >= 0)
+                  & near[rows, np.clip(twice_back, 0, n_steps - 1)])
+    out[rows[keeps], cols[keeps]] = True
     return out
 
 

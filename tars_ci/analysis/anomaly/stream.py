@@ -9,9 +9,9 @@ plus its remainder modulo the period: every baseline has forgotten it by then, a
 phase is kept.
 
 :class:`StreamScorer` scores the grid in chunks. Each chunk is scored together with the
-``history`` slots before it — at least 32,768 and 24 seasonal periods, longer than the
-memory of every filter (the slowest, ``rate_alpha`` = 0.001, keeps e⁻³³ of its start; the
-seasonal EWMAs 2⁻²⁴) — so a chunked score equals the whole series' score to rounding, while
+``history`` slots before it — at least 32,768, 24 seasonal periods and twice the novelty
+window, longer than the memory of every filter (the slowest, ``rate_alpha`` = 0.001, keeps
+e⁻³³ of its start; the seasonal EWMAs 2⁻²⁴; the novelty test reads one window back) — so a chunked score equals the whole series' score to rounding, while
 memory depends on the chunk size only. It stays online: a row's score depends on earlier
 rows only.
 """
@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from tars_ci.analysis.anomaly.detector import period_steps
+from tars_ci.analysis.anomaly.detector import novelty_steps, period_steps
 from tars_ci.spec.model import AnomalySettings
 
 #: Slots of history scored before each chunk (at least; see the module docstring).
@@ -71,9 +71,10 @@ class Grid:
         return np.minimum(gaps, GAP_STEPS)
 
 
-def history_slots(period: int) -> int:
-    """Slots of history scored before each chunk for a seasonal period of ``period`` slots."""
-    return min(MAX_HISTORY, max(MIN_HISTORY, HISTORY_PERIODS * period))
+def history_slots(period: int, window: int = 0) -> int:
+    """Slots of history scored before each chunk for a seasonal period of ``period`` slots
+    and a novelty window of ``window`` slots."""
+    return min(MAX_HISTORY, max(MIN_HISTORY, HISTORY_PERIODS * period, 2 * window))
 
 
 #: The most slots one chunk may spread over (beyond its rows) before it is split.
@@ -94,7 +95,8 @@ class StreamScorer:
     def __init__(self, settings: AnomalySettings, step: float, score: Scorer) -> None:
         self.period = period_steps(settings, step) if step > 0 else 0
         self.grid = Grid(step, self.period)
-        self.history = history_slots(self.period)
+        self.history = history_slots(self.period,
+                                     novelty_steps(settings, step) if step > 0 else 0)
         self._score = score
         self._kept = np.zeros(0)  # values of the last `history` slots
         self._kept_end = 0  # slot after the last kept one
