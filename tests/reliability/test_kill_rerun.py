@@ -3,10 +3,12 @@ state equals an uninterrupted run's.
 
 Real parts throughout: the real Prometheus with the demo scenario (one backfilled server for
 every trial), ``tars-ci`` as a subprocess, the GitHub emulator, real git with a bare remote.
-The kill times are spread over the duration of an uninterrupted run measured first: a few
-in slices of the time before its first report is written (the fetch: nothing is written
-yet), the rest in equal slices of the remainder, where state changes (one random point per
-slice, fixed seed). No hook in the product.
+A few kills land at random times before the first report is written (the fetch: nothing is
+written yet); the others are spread over the run's progress as the test observes it from
+outside — the number of report files on disk, the local and the pushed history commit, the
+number of GitHub writes the emulator has served — each a short random delay after its
+milestone (fixed seed). Progress rather than wall time places them, so a loaded machine
+that runs slower still reaches every phase. No hook in the product.
 
 After each kill:
 
@@ -84,14 +86,44 @@ def environment(extra: dict[str, str]) -> dict[str, str]:
     return {**os.environ, "LC_ALL": "C", **extra}
 
 
-def kill_time(index: int, u: float, first_write: float, duration: float) -> float:
-    """Kill ``index``'s time: the first :data:`EARLY` kills in slices of the time before the
-    first report is written (fetching: nothing can be lost there), the others in slices of
-    the rest of the run (writing reports, git, GitHub); ``u`` in (0, 1) places it."""
+class Milestone(NamedTuple):
+    """A point of progress a kill waits for: ``count`` of ``kind`` observed."""
+
+    kind: str  # "reports" (files on disk), "commit" (local), "pushed", "github" (writes)
+    count: int
+
+
+def milestones(reports: int, github_writes: int) -> list[Milestone]:
+    """Every point of progress of an uninterrupted run, in order."""
+    return ([Milestone("reports", n) for n in range(1, reports + 1)]
+            + [Milestone("commit", 1), Milestone("pushed", 1)]
+            + [Milestone("github", n) for n in range(1, github_writes + 1)])
+
+
+def kill_plan(index: int, u: float, first_write: float,
+              points: list[Milestone]) -> tuple[Milestone | None, float]:
+    """Kill ``index``'s trigger: the first :data:`EARLY` kills at a time in a slice of the
+    fetch (before the first report), the others at an evenly spread milestone, ``u`` in
+    (0, 1) placing it in its slice; and the delay after the trigger."""
     if index < EARLY:
-        return first_write * (index + u) / EARLY
-    end = 0.92 * duration  # runs vary; past this, most would finish before their kill
-    return first_write + (end - first_write) * (index - EARLY + u) / (KILLS - EARLY)
+        return None, first_write * (index + u) / EARLY
+    slot = (index - EARLY + u) / (KILLS - EARLY)
+    return points[min(len(points) - 1, int(slot * len(points)))], 0.02 * u
+
+
+def reached(point: Milestone, work: Path, bare: Path, start_head: str, gh: Any) -> bool:
+    """Whether the run in ``work`` has got as far as ``point``."""
+    if point.kind == "reports":
+        root = work / "reports"
+        return root.exists() and sum(1 for p in root.rglob("*.json")
+                                     if not p.name.startswith(".")) >= point.count
+    if point.kind == "commit":
+        head = work / ".git" / "refs" / "heads" / "main"
+        return head.exists() and head.read_text().strip() != start_head
+    if point.kind == "pushed":
+        head = bare / "refs" / "heads" / "main"
+        return head.exists() and head.read_text().strip() != start_head
+    return len(gh.writes()) >= point.count
 
 
 def expire_leases(bare: Path) -> bool:
@@ -153,9 +185,11 @@ def test_sigkill_at_random_points_then_a_rerun_converges(
             assert proc.returncode == 1, log.read_text()  # the day-2 P1 finding
             states.append(snapshot(work, bare, gh))
             reference_writes = len(gh.writes())
+            reference_reports = len([n for n in tree(work / "reports")
+                                     if n.endswith(".json")])
             assert gh.schema_problems == []
     assert states[0] == states[1]  # deterministic: the state to converge to
-    want, duration, first_write = states[0], min(durations), min(first_writes)
+    want, first_write = states[0], min(first_writes)
     reports, remote, issues = want
     assert len(reports) == 19 and half_written(work / "reports") == []
     assert [s for s, _ in remote["refs/heads/main"]] == [
@@ -171,21 +205,28 @@ def test_sigkill_at_random_points_then_a_rerun_converges(
     finished_first = 0
     trial = 0
     index_locks = 0
+    points = milestones(reference_reports, reference_writes)
     while len(outcomes) < KILLS:
         assert finished_first <= 5, "the run keeps finishing before its kill time"
         trial_start = time.monotonic()
         # one random point in each slice; a run that happens to finish before its point is
-        # tried again at 80% of it
-        at = kill_time(len(outcomes), rng.uniform(0.05, 0.95), first_write,
-                       duration) * 0.8 ** finished_first
+        # tried again with a shorter delay (or an earlier time in the fetch)
+        point, delay = kill_plan(len(outcomes), rng.uniform(0.05, 0.95), first_write, points)
+        delay *= 0.5 ** finished_first
         trial += 1
         bare, work = make_repository(tmp_path / f"trial-{trial:02d}", spec_text)
+        start_head = git(work, "rev-parse", "HEAD")
         with emulator_for(bare) as gh:
             env = environment(publish_env(gh, PROMETHEUS_URL=demo_prometheus.url))
+            t0 = time.monotonic()
             proc = subprocess.Popen(command(work), cwd=work, env=env,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                     start_new_session=True)
-            time.sleep(at)
+            while point is not None and proc.poll() is None and not reached(
+                    point, work, bare, start_head, gh):
+                time.sleep(0.001)
+            time.sleep(delay)
+            at = time.monotonic() - t0
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)  # the process and its git children
             proc.wait(timeout=30)
