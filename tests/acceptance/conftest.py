@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Mapping
 from contextlib import redirect_stdout
 from datetime import timedelta
 from pathlib import Path
@@ -56,12 +57,14 @@ class Run(NamedTuple):
             "utf-8")
 
 
-def tars_run(url: str, reports: Path, spec: Path = EXAMPLE_SPEC, now: str = NOW) -> Run:
-    """``tars-ci run`` in-process against the Prometheus at ``url``."""
+def tars_run(url: str, reports: Path, spec: Path = EXAMPLE_SPEC, now: str = NOW,
+             env: Mapping[str, str] | None = None) -> Run:
+    """``tars-ci run`` in-process against the Prometheus at ``url`` (``env`` added to the
+    environment it sees)."""
     printed = io.StringIO()
     with redirect_stdout(printed):
         code = main(["run", "--spec", str(spec), "--now", now, "--reports", str(reports), "-q"],
-                    {"PROMETHEUS_URL": url})
+                    {"PROMETHEUS_URL": url, **(env or {})})
     return Run(code, printed.getvalue(), reports)
 
 

@@ -212,14 +212,31 @@ def test_burst_week_ends_recovered(burst: Run) -> None:
 
 def test_daily_runs_fail_on_the_burst_day_only(error_burst_prometheus: PrometheusServer,
                                                burst: Run, tmp_path: Path) -> None:
-    """Days 0–4 caught up, then the scheduled runs of days 5, 6 and 7, one day each."""
-    runs = [tars_run(error_burst_prometheus.url, tmp_path, now=after_day(d)) for d in (4, 5, 6, 7)]
+    """Days 0–4 caught up, then the scheduled runs of days 5, 6 and 7, one day each, as
+    GitHub Actions jobs: exit code, step outputs, job summary and annotations agree."""
+    reports, github = tmp_path / "reports", tmp_path / "github"
+    github.mkdir()
+    runs, outputs, summaries = [], [], []
+    for d in (4, 5, 6, 7):
+        summary, output = github / f"summary-{d}.md", github / f"output-{d}.txt"
+        runs.append(tars_run(error_burst_prometheus.url, reports, now=after_day(d), env={
+            "GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary),
+            "GITHUB_OUTPUT": str(output)}))
+        outputs.append(dict(line.split("=", 1) for line in output.read_text("utf-8").splitlines()
+                            if "=" in line and "<<" not in line))
+        summaries.append(summary.read_text("utf-8"))
     assert [r.code for r in runs] == [0, 1, 0, 0]
+    assert [o["result"] for o in outputs] == ["passing", "failing", "passing", "passing"]
+    assert [o["failing_days"] for o in outputs] == ["[]", "[5]", "[]", "[]"]
+    assert (outputs[1]["max_priority"], outputs[1]["rollback"]) == ("P0", "immediate_rollback")
+    assert ["**Result: failing**" in s for s in summaries] == [False, True, False, False]
+    errors = [[line for line in r.out.splitlines() if line.startswith("::error")] for r in runs]
+    assert [bool(e) for e in errors] == [False, True, False, False]
+    assert any("SLO availability burned its error budget" in line for line in errors[1])
     assert "day 5: immediate rollback recommended" in runs[1].out
-    assert "failing" not in runs[2].out + runs[3].out
     # day by day or caught up, the history is the same, byte for byte
     assert runs[-1].retro()["final_recommendation"] == burst.retro()["final_recommendation"]
-    assert tree(tmp_path) == tree(burst.reports)
+    assert tree(reports) == tree(burst.reports)
 
 
 # --------------------------------------------------------------------------- latency steps
