@@ -158,14 +158,18 @@ def _change(before: VerdictDay, after: VerdictDay) -> DecisionChange:
         body = f"because {_list(stopped) or 'the rules of day ' + str(before.day)} no longer fired"
         if cleared:
             body += (f" and {_count(cleared)} of day {before.day} cleared ("
-                     + "; ".join(_cleared(f, after) for f in cleared) + ")")
+                     + "; ".join(_cleared(f, before, after) for f in cleared) + ")")
     return DecisionChange(after.day, before.decision, after.decision, f"{head} {body}.")
 
 
-def _cleared(finding: Finding, after: VerdictDay) -> str:
-    """``p99 latency back to +1.0% from +37.5%``-style note for a cleared regression."""
-    now = after.bad_drift.get(finding.kpi)
-    was = finding.drift_percent
+def _cleared(finding: Finding, before: VerdictDay, after: VerdictDay) -> str:
+    """``p99 bad drift +1.0% on day 4, was +37.5%``-style note for a cleared regression: a
+    KPI's bad drift on both days (in its bad direction, whichever way is better), an SLO's
+    burn-rate alerts (an SLO may share its name with a KPI: its drift is not the SLO's)."""
+    if finding.kind == "slo_burn":
+        peak = f", was up to {finding.value:.1f}×" if finding.value is not None else ""
+        return f"SLO {finding.kpi}: no burn-rate alert on day {after.day}{peak}"
+    now, was = after.bad_drift.get(finding.kpi), before.bad_drift.get(finding.kpi)
     if now is None or was is None:
         return finding.title
     return (f"{finding.kpi} bad drift {format_drift(now)} on day {after.day}, was "
@@ -173,17 +177,27 @@ def _cleared(finding: Finding, after: VerdictDay) -> str:
 
 
 def _recoveries(days: Sequence[VerdictDay], last_bad: int, last: VerdictDay) -> list[str]:
-    """What cleared after the last bad day, with the last day's bad drift."""
+    """What cleared after the last bad day, with how it reads on the last day."""
     out = []
     bad = next(d for d in days if d.day == last_bad)
     for f in regressions(bad):
-        now = last.bad_drift.get(f.kpi)
-        tail = f"; bad drift {format_drift(now)} on day {last.day}" if now is not None else ""
-        out.append(f"{f.title} ({f.priority}) cleared{tail}")
+        tail = _on_last_day(f, last)
+        out.append(f"{f.title} ({f.priority}) cleared{'; ' + tail if tail else ''}")
     if bad.decision in ROLLBACK_CLASS:
         out.insert(0, f"day {last_bad} recommended {_WORDS[bad.decision]}: "
                       f"{_first(bad.reasons)}")
     return out
+
+
+def _on_last_day(finding: Finding, last: VerdictDay) -> str:
+    """A cleared regression on the last day: the KPI's bad drift, or whether the SLO's
+    burn-rate alerts still fire (below P1); empty when there is nothing to say."""
+    if finding.kind == "slo_burn":
+        still = next((g for g in last.findings if g.id == finding.id), None)
+        return (f"no burn-rate alert on day {last.day}" if still is None
+                else f"a {still.priority} burn-rate alert still fired on day {last.day}")
+    now = last.bad_drift.get(finding.kpi)
+    return f"bad drift {format_drift(now)} on day {last.day}" if now is not None else ""
 
 
 def _next_day(numbers: Sequence[int], day: int) -> int:

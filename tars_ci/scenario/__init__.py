@@ -12,7 +12,9 @@ values the spec's PromQL returns (computed in numpy, to check the source against
     tsdb.py         backfill() with promtool; PrometheusServer (free loopback port)
     promql.py       rate, histogram_quantile, … with Prometheus 2.x semantics, in numpy
     analytical.py   evaluate the example spec's queries on a scenario; replay series
-    catalog.py      the named scenarios: ``demo`` (the bundled data), ``faults``
+    catalog.py      the named scenarios: ``demo`` (the bundled data), ``faults``, and the
+                    verdict scenarios ``error_burst``, ``latency_step``,
+                    ``latency_recovery``, ``noise``
     demo_data.py    build the bundled demo replay (recorded from a backfilled Prometheus)
 
 ``python -m tars_ci.scenario --help`` lists the commands (demo-replay, openmetrics, serve).

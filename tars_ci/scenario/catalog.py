@@ -15,6 +15,18 @@ targets up         100 %, except one pod restart on day 3 (one missed scrape, co
 
 ``faults`` — the same service over days 0–1 with a counter reset (instance 1 restarts on day 0
 at 10:00:30 without missing a scrape) and a 2-hour scrape gap on day 1 (02:00–04:00).
+
+The verdict scenarios (issue 13's acceptance, tests/acceptance): the same service over days
+0–7, each with one story and nothing else.
+
+``error_burst`` — 8 % of requests fail for 3 hours on day 5 (13:00–16:00, around the traffic
+peak; 5-minute edges): about 80× the 99.9 % availability SLO's budget rate. The fast page
+fires; day 5 recommends an immediate rollback (availability < 99 %); days 6–7 are clean.
+``latency_step`` — from day 3 10:00 on, p99 is 75 ms and p95 45 ms higher (120 → 195 ms,
+80 → 125 ms: +62 % and +56 %) to the end of the program: a regression nobody fixed.
+``latency_recovery`` — the same regression on days 2–3 only (fixed at day 4's midnight).
+``noise`` — nothing but day-to-day wobble: every KPI's daily mean moves by less than 7 % of its
+GA-day level (error rate ±0.003 points, p99 ±3 ms, p95 ±2 ms, CPU and memory ±2 points).
 """
 
 from __future__ import annotations
@@ -29,9 +41,11 @@ from tars_ci.scenario.model import (
     Regression,
     Scenario,
     Spike,
+    Step,
 )
 
 GA = datetime(2026, 11, 2, tzinfo=timezone.utc)
+M = timedelta(minutes=1)
 H = timedelta(hours=1)
 D = timedelta(days=1)
 
@@ -95,7 +109,42 @@ def faults() -> Scenario:
     return Scenario("faults", GA, 2, baselines(), regressions, seed=7)
 
 
-SCENARIOS = {"demo": demo, "faults": faults}
+def error_burst() -> Scenario:
+    """A 3-hour burst of 8 % errors on day 5 (13:00–16:00); nothing else."""
+    burst = Spike("error_percent", 5 * D + 13 * H, 5 * D + 16 * H, 8.0 - 0.05, edge=5 * M)
+    return Scenario("error_burst", GA, 8, baselines(), (burst,), seed=11)
+
+
+LATENCY_STEP = {"p99_ms": 75.0, "p95_ms": 45.0}
+
+
+def latency_step() -> Scenario:
+    """p99 +75 ms and p95 +45 ms from day 3 10:00 to the end of the program."""
+    steps = tuple(Step(signal, 3 * D + 10 * H, delta) for signal, delta in LATENCY_STEP.items())
+    return Scenario("latency_step", GA, 8, baselines(), steps, seed=12)
+
+
+def latency_recovery() -> Scenario:
+    """The latency step on days 2–3 only: fixed at day 4's midnight."""
+    spikes = tuple(Spike(signal, 2 * D, 4 * D, delta, edge=10 * M)
+                   for signal, delta in LATENCY_STEP.items())
+    return Scenario("latency_recovery", GA, 8, baselines(), spikes, seed=13)
+
+
+def noise() -> Scenario:
+    """Day-to-day wobble only, every daily mean within 7 % of its GA-day level."""
+    wobble = (
+        DayLevels("error_percent", (0, 0.002, -0.002, 0.003, -0.001, 0.002, -0.003, 0.001)),
+        DayLevels("p99_ms", (0, 2.5, -1.8, 3.1, -2.2, 1.4, 2.9, -0.9)),
+        DayLevels("p95_ms", (0, 1.6, -1.1, 2.0, -1.5, 0.9, 1.8, -0.6)),
+        DayLevels("cpu_percent", (0, 1.1, -0.8, 1.5, -1.2, 0.6, 1.3, -0.4)),
+        DayLevels("memory_percent", (0, 1.5, -1.2, 2.0, -0.9, 1.1, 1.7, -1.4)),
+    )
+    return Scenario("noise", GA, 8, baselines(), wobble, seed=14)
+
+
+SCENARIOS = {"demo": demo, "faults": faults, "error_burst": error_burst,
+             "latency_step": latency_step, "latency_recovery": latency_recovery, "noise": noise}
 
 
 def scenario(name: str) -> Scenario:

@@ -34,7 +34,7 @@ def test_a_regression_that_cleared_says_so() -> None:
     days = [day(1), day(2, "rollback", p99, rules=("slo_drift",),
                     reasons=("p99 latency (an SLO metric) drifted +55.0%",)),
             day(3, "rollback", finding("p99", 3, "P1"), rules=("slo_drift",),
-                reasons=("p99 latency drifted +52.0%",)),
+                reasons=("p99 latency drifted +52.0%",), drift={"p99": 37.5}),
             *(day(d) for d in range(4, 8))]
     v = program_verdict(days)
     assert v.verdict == "recovered"
@@ -54,7 +54,8 @@ def test_a_p1_regression_on_the_last_day_never_ends_as_monitor() -> None:
     """The issue's week: the decision tree said monitor on day 7 with p99 +33 % (P1)."""
     p99 = finding("p99", 7, "P1", drift=33.0)
     days = [day(5, "immediate_rollback", finding("availability", 5, "P0"),
-                rules=("p0_band",), reasons=("Availability is 98.50% on day 5",)),
+                rules=("p0_band",), reasons=("Availability is 98.50% on day 5",),
+                drift={"availability": 37.5, "p99": 1.0}),
             day(6, "monitor", finding("p99", 6, "P1", drift=33.0),
                 drift={"availability": 0.02, "p99": 33.0}), day(7, "monitor", p99)]
     v = program_verdict(days)
@@ -127,3 +128,42 @@ def test_days_must_be_ascending_and_present() -> None:
 def test_verdict_is_plain_data() -> None:
     v = program_verdict([day(1)])
     assert isinstance(v, ProgramVerdict) and v._asdict()["verdict"] == "monitor"
+
+
+def test_a_cleared_regression_reads_in_its_bad_direction_and_an_slo_by_its_alerts() -> None:
+    """Availability (higher is better) fell 1.4 %: its bad drift was +1.4 %, not −1.4 %; the
+    SLO named like the KPI is judged by its burn-rate alerts, not by the KPI's drift."""
+    availability = finding("availability", 5, "P0", drift=-1.4)
+    burn = Finding("slo:availability:burn", 5, "availability", "slo_burn", "critical", "P0",
+                   80.8, None, None, "SLO availability burned its error budget at up to "
+                   "80.8× on day 5 (page_fast)", "")
+    days = [day(4), day(5, "immediate_rollback", availability, burn, rules=("p0_band",),
+                    reasons=("Availability is 98.58% on day 5",),
+                    drift={"availability": 1.4}),
+            day(6, drift={"availability": 0.0}), day(7, drift={"availability": 0.0})]
+    v = program_verdict(days)
+    assert v.headline == "rollback recommended on day 5; recovered from day 6"
+    assert [c.sentence for c in v.changes] == [
+        "Day 5: monitor → immediate rollback because p0_band fired (Availability is 98.58% on "
+        "day 5).",
+        "Day 6: immediate rollback → monitor because p0_band no longer fired and 2 P0/P1 "
+        "regressions of day 5 cleared (availability bad drift +0.00% on day 6, was +1.4%; "
+        "SLO availability: no burn-rate alert on day 6, was up to 80.8×).",
+    ]
+    assert v.reasons == (
+        "day 5 recommended immediate rollback: Availability is 98.58% on day 5",
+        "availability -1.4% on day 5 (P0) cleared; bad drift +0.00% on day 7",
+        "SLO availability burned its error budget at up to 80.8× on day 5 (page_fast) (P0) "
+        "cleared; no burn-rate alert on day 7",
+    )
+
+
+def test_a_burn_that_still_tickets_on_the_last_day_says_so() -> None:
+    page = Finding("slo:availability:burn", 2, "availability", "slo_burn", "critical", "P0",
+                   80.8, None, None, "SLO availability burned at 80.8× on day 2", "")
+    ticket = page._replace(day=3, priority="P3", severity="low", value=1.2,
+                           title="SLO availability burned at 1.2× on day 3")
+    v = program_verdict([day(2, "monitor", page), day(3, "monitor", ticket)])
+    assert v.verdict == "recovered"
+    assert v.reasons == ("SLO availability burned at 80.8× on day 2 (P0) cleared; a P3 "
+                         "burn-rate alert still fired on day 3",)

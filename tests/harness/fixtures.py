@@ -2,6 +2,9 @@
 
     from tests.harness.fixtures import demo_prometheus, faults_prometheus  # noqa: F401
 
+(and ``error_burst_prometheus``, ``latency_step_prometheus``,
+``latency_recovery_prometheus``, ``noise_prometheus``: the verdict scenarios).
+
 Session-scoped servers are shared read-only; a test that stops or restarts a server takes
 its own with ``prometheus_server_for("demo")``. When prometheus/promtool are not installed,
 :func:`require_prometheus` fails the test under ``CI=true`` and skips it elsewhere, with the
@@ -39,6 +42,38 @@ def faults_prometheus() -> Iterator[PrometheusServer]:
     """A running Prometheus with the faults scenario (counter reset, 2-hour scrape gap)."""
     require_prometheus()
     with prometheus_for("faults") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def error_burst_prometheus() -> Iterator[PrometheusServer]:
+    """A running Prometheus with the error_burst scenario (8 % errors, day 5 13:00–16:00)."""
+    require_prometheus()
+    with prometheus_for("error_burst") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def latency_step_prometheus() -> Iterator[PrometheusServer]:
+    """A running Prometheus with the latency_step scenario (p95/p99 up from day 3 on)."""
+    require_prometheus()
+    with prometheus_for("latency_step") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def latency_recovery_prometheus() -> Iterator[PrometheusServer]:
+    """A running Prometheus with the latency_recovery scenario (p95/p99 up on days 2–3)."""
+    require_prometheus()
+    with prometheus_for("latency_recovery") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def noise_prometheus() -> Iterator[PrometheusServer]:
+    """A running Prometheus with the noise scenario (day-to-day wobble only)."""
+    require_prometheus()
+    with prometheus_for("noise") as server:
         yield server
 
 

@@ -7,7 +7,15 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
-from tars_ci.scenario.catalog import GA, baselines, demo
+from tars_ci.scenario.catalog import (
+    GA,
+    baselines,
+    demo,
+    error_burst,
+    latency_recovery,
+    latency_step,
+    noise,
+)
 from tars_ci.scenario.model import (
     SIGNALS,
     Baseline,
@@ -16,6 +24,7 @@ from tars_ci.scenario.model import (
     Scenario,
     Spike,
     Step,
+    Truth,
     effect_values,
     truth,
 )
@@ -103,3 +112,33 @@ def test_demo_truth_hits_the_targets_of_the_core_issue() -> None:
     assert cost[1:].mean() == pytest.approx(335.9736)
     assert 160 < day("p99_ms")[2] < 170
     assert day("error_percent")[4] == pytest.approx(0.08, abs=5e-4)
+
+
+def day_means(gt: Truth, name: str) -> np.ndarray:
+    """Day 0..7 means of a signal (after the lead hour)."""
+    return np.asarray(gt.signals[name][60:].reshape(8, 1440).mean(axis=1))
+
+
+def test_verdict_scenarios_tell_the_story_their_docstring_tells() -> None:
+    burst = truth(error_burst())
+    errors = burst.signals["error_percent"][60:].reshape(8, 1440)
+    np.testing.assert_allclose(errors[5, 13 * 60 + 5:16 * 60 - 5], 8.0, atol=0.02)
+    outside = np.ones((8, 1440), dtype=bool)
+    outside[5, 13 * 60:16 * 60] = False
+    assert np.abs(errors[outside] - 0.05).max() < 0.02
+
+    step = truth(latency_step())
+    np.testing.assert_allclose(day_means(step, "p99_ms"),
+                               120 + 75 * np.array([0, 0, 0, 14 / 24, 1, 1, 1, 1]), atol=1e-6)
+    np.testing.assert_allclose(day_means(step, "p95_ms"),
+                               80 + 45 * np.array([0, 0, 0, 14 / 24, 1, 1, 1, 1]), atol=1e-6)
+
+    recovery = truth(latency_recovery())
+    np.testing.assert_allclose(day_means(recovery, "p99_ms"),
+                               [120, 120, 195, 195, 120, 120, 120, 120], atol=0.3)
+    assert recovery.signals["p99_ms"][60 + 4 * 1440:].max() < 140  # fixed at day 4's midnight
+
+    wobble = truth(noise())
+    for name in ("error_percent", "p99_ms", "p95_ms", "cpu_percent", "memory_percent"):
+        means = day_means(wobble, name)
+        assert np.abs(means / means[0] - 1).max() < 0.07, name
