@@ -9,8 +9,9 @@ order:
 1. ``immediate_rollback`` / ``rollback`` — the last day's decision is rollback-class, or a
    P0/P1 regression is still present on the last day (P0 → immediate): such a week can never
    end as ``monitor``, whatever the last day's decision tree said.
-2. ``insufficient_data`` — the last day's health is ``insufficient_data``: nobody can claim
-   the release recovered, or is fine, on a day without the data to judge it.
+2. ``insufficient_data`` — the last day's health is ``insufficient_data``, or it has a P0/P1
+   ``no_data`` / ``query_error`` finding (a critical KPI or an SLO it could not judge):
+   nobody can claim the release recovered, or is fine, on a day without the data to judge it.
 3. ``recovered`` — an earlier day was bad and the days since are not: "rollback recommended
    on days 2–3; recovered from day 4".
 4. ``monitor`` — no bad day at all.
@@ -121,12 +122,14 @@ def program_verdict(days: Sequence[VerdictDay]) -> ProgramVerdict:
         else:
             headline = (f"{_WORDS[verdict]}: {_count(still)} still present on day {last.day} "
                         f"although its decision tree says {_WORDS[last.decision]}")
-    elif last.health_band == "insufficient_data":
+    elif last.health_band == "insufficient_data" or blind(last):
         verdict = "insufficient_data"
         headline = (f"insufficient data: day {last.day} lacks the data for a verdict"
                     + (f"; {history}" if history else ""))
-        reasons.append(f"day {last.day}'s health is insufficient_data: its critical KPIs' "
-                       f"coverage is too low to call the release recovered or fine")
+        if last.health_band == "insufficient_data":
+            reasons.append(f"day {last.day}'s health is insufficient_data: its critical KPIs' "
+                           f"coverage is too low to call the release recovered or fine")
+        reasons += [f"{f.title} ({f.priority})" for f in blind(last)]
     elif bad_days:
         verdict = "recovered"
         recovered = _next_day(numbers, bad_days[-1])
@@ -139,6 +142,13 @@ def program_verdict(days: Sequence[VerdictDay]) -> ProgramVerdict:
                     f"{_days(numbers)}")
     return ProgramVerdict(verdict, headline, last.day, rollback_days, bad_days, recovered,
                           tuple(f.id for f in still), changes, tuple(reasons))
+
+
+def blind(day: VerdictDay) -> tuple[Finding, ...]:
+    """The day's P0/P1 findings that say it could not be judged: a critical KPI or an SLO
+    without data, or a query the source refused."""
+    return tuple(f for f in day.findings if f.kind in ("no_data", "query_error")
+                 and levels.at_least_as_urgent(f.priority, "P1"))
 
 
 def _change(before: VerdictDay, after: VerdictDay) -> DecisionChange:

@@ -88,9 +88,19 @@ def test_a_rollback_decision_on_the_last_day_stands() -> None:
 
 
 def test_p2_findings_are_not_regressions_for_the_verdict() -> None:
-    quiet = day(1, "monitor", finding("cpu", 1, "P2"), finding("mem", 1, "P1", kind="no_data"))
+    quiet = day(1, "monitor", finding("cpu", 1, "P2"), finding("mem", 1, "P2", kind="no_data"))
     assert regressions(quiet) == ()
     assert program_verdict([quiet]).verdict == "monitor"
+
+
+def test_a_last_day_that_could_not_be_judged_is_insufficient_data_not_monitor() -> None:
+    for kind in ("no_data", "query_error"):
+        blind = day(2, "monitor", finding("availability", 2, "P1", kind=kind))
+        assert regressions(blind) == ()
+        v = program_verdict([day(1), blind])
+        assert v.verdict == "insufficient_data", kind
+        assert v.headline == "insufficient data: day 2 lacks the data for a verdict"
+        assert v.reasons == ("availability 37.5% on day 2 (P1)",)  # the finding's title
 
 
 def test_insufficient_data_on_the_last_day_is_no_verdict_of_health() -> None:
