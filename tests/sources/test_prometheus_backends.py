@@ -15,12 +15,19 @@ import pytest
 
 from tars_ci.errors import SourceUnavailable, SpecError
 from tars_ci.pipeline.fetch import fetch, measure_day, slo_day
-from tars_ci.sources.interface import Partial, Query, Samples, window_grid
+from tars_ci.sources.interface import Partial, Query, QueryFailed, Samples, window_grid
 from tars_ci.sources.prometheus import PrometheusSource
 from tars_ci.spec.loader import parse_spec
 from tars_ci.spec.model import Secret
 from tars_ci.timeline import day_window
-from tests.sources.fake_prometheus import URL, FakePrometheus, grid_answer, matrix, settings
+from tests.sources.fake_prometheus import (
+    URL,
+    FakePrometheus,
+    error,
+    grid_answer,
+    matrix,
+    settings,
+)
 
 START = datetime(2026, 11, 2, tzinfo=timezone.utc)
 STEP = timedelta(seconds=60)
@@ -64,6 +71,13 @@ def test_thanos_asks_for_complete_deduplicated_answers_by_default() -> None:
     for params in fake.params() + instant.params():
         assert params["partial_response"] == "false"
         assert params["dedup"] == "true"
+
+
+def test_a_store_that_cannot_answer_fails_the_query_with_thanos_words() -> None:
+    words = "receive series from store Addr: 10.0.0.7:10901: rpc error: code = Unavailable"
+    fake = FakePrometheus(error(422, "execution", words))
+    result = run(fake, START + timedelta(minutes=10), backend="thanos")
+    assert isinstance(result, QueryFailed) and result.message == f"execution: {words}"
 
 
 def test_thanos_settings_reach_every_request() -> None:
