@@ -44,8 +44,8 @@ RATE_KPIS = {"availability", "error_rate", "p95_latency_ms", "p99_latency_ms"}
 def run(tmp_path: Path, name: str, url: str, backend: str, now: str) -> tuple[int, Path]:
     text = (ROOT / "config" / "tars.yaml").read_text(encoding="utf-8")
     spec = tmp_path / f"{name}.yaml"
-    spec.write_text(text.replace("  timeout: 30s\n", f"  timeout: 30s\n  backend: {backend}\n",
-                                 1), encoding="utf-8")
+    line = next(x for x in text.splitlines() if x.startswith("  backend: "))
+    spec.write_text(text.replace(line, f"  backend: {backend}", 1), encoding="utf-8")
     out = tmp_path / name
     code = main(["run", "--spec", str(spec), "--now", now, "--reports", str(out), "-q"],
                 env={"PROMETHEUS_URL": url})
