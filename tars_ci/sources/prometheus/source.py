@@ -102,8 +102,8 @@ class PrometheusSource:
             return {q.name: NoData(f"empty window {_iso(start)} to {_iso(end)}")
                     for q in queries}
         st = step.total_seconds()
-        days = [start.timestamp() + k * DAY for k in range(1, int((end - start).total_seconds() // DAY) + 1)] \
-            if settings.day_chunks else []
+        # a day at a time when a partial answer must cost only its day (Thanos, partial on)
+        days = _day_starts(start, end) if settings.day_chunks else []
         chunks = plan_chunks(float(grid[0]), len(grid), st, settings.points_per_request, days)
         jobs = [(q, c) for q in queries for c in chunks]
         answers = self._run(jobs, st)
@@ -191,6 +191,12 @@ def backend_params(settings: SourceSpec) -> Mapping[str, str]:
         return {"partial_response": "true" if settings.partial_response else "false",
                 "dedup": "false" if settings.dedup is False else "true"}
     return {}
+
+
+def _day_starts(start: datetime, end: datetime) -> list[float]:
+    """``start + k·24h`` inside ``(start, end)`` (Unix seconds): where each later day begins."""
+    days = int((end - start).total_seconds() // DAY)
+    return [start.timestamp() + k * DAY for k in range(1, days + 1)]
 
 
 def _aligned(chunk: Chunk, step: float) -> bool:
