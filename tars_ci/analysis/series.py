@@ -52,4 +52,19 @@ def clip(result: QueryResult, start: float, end: float) -> QueryResult:
     keep = (result.timestamps >= start) & (result.timestamps < end)
     if not keep.any():
         return NoData("no samples in the day window")
-    return Samples(result.timestamps[keep], result.values[keep], result.labels)
+    partial = tuple(p for p in result.partial if p.start < end and p.end > start)
+    return Samples(result.timestamps[keep], result.values[keep], result.labels, partial)
+
+
+def partial_points(results: Sequence[QueryResult], grid: np.ndarray) -> tuple[np.ndarray, str]:
+    """Which points of ``grid`` fall in a stretch that the source answered only in part (for
+    any of ``results``), and the source's first warning about it ("" when none)."""
+    mask = np.zeros(len(grid), dtype=bool)
+    warning = ""
+    for result in results:
+        if not isinstance(result, Samples):
+            continue
+        for p in result.partial:
+            mask |= (grid >= p.start) & (grid < p.end)
+            warning = warning or p.warning
+    return mask, warning

@@ -67,7 +67,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         f"{_iso(start)} → {_iso(end)} at {step.total_seconds():g}s")
     began = time.monotonic()
     try:
-        rec = record(source, queries, start, end, step)
+        rec = record(source, queries, start, end, step, spec.source.aligned)
     finally:
         source.close()
     for name, reason in sorted(rec.no_data.items()):

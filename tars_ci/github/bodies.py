@@ -148,14 +148,18 @@ def _item_line(item: ActionItem, checked: bool) -> str:
 
 
 def retro_body(release_slug: str, release_name: str, retro: Retro, links: Links,
-               checked: frozenset[str] = frozenset()) -> str:
+               checked: frozenset[str] = frozenset(),
+               reviewers: frozenset[str] = frozenset()) -> str:
     """PR body: marker, executive summary, action-item checklist by priority, file links.
 
-    Items a person ticked in the current body (``checked``) stay ticked.
+    Items a person ticked in the current body (``checked``) stay ticked; ``reviewers`` (the
+    reviewers already asked) are recorded in a hidden marker after the first line.
     """
-    lines = [markers.retro_marker(release_slug),
-             f"## {retro.days}-day retrospective: {inline(release_name)}", "",
-             block(retro.executive_summary.strip()), "", "### Action items"]
+    lines = [markers.retro_marker(release_slug)]
+    if reviewers:
+        lines.append(markers.reviewers_marker(reviewers))
+    lines += [f"## {retro.days}-day retrospective: {inline(release_name)}", "",
+              block(retro.executive_summary.strip()), "", "### Action items"]
     for priority in PRIORITY_ORDER:
         items = [i for i in retro.action_items if i.priority == priority]
         if items:

@@ -194,17 +194,36 @@ class GitHubClient:
 
 
 def _message(exc: object) -> str:
-    """GitHub's ``message`` (and the first error's text) from an exception's body."""
+    """GitHub's ``message`` and every error it lists, each naming the resource, field and code
+    GitHub gave (``Validation Failed: Issue.assignees invalid (value 'nobody')``)."""
     data = getattr(exc, "data", None)
     if not isinstance(data, dict):
         return ""
     text = str(data.get("message", "") or "")
     errors = data.get("errors")
-    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-        detail = errors[0].get("message") or errors[0].get("code")
-        if detail:
-            text = f"{text} ({detail})" if text else str(detail)
-    return text[:300]
+    details = [d for d in (_error(e) for e in errors[:_SHOWN_ERRORS]) if d] \
+        if isinstance(errors, list) else []
+    if isinstance(errors, list) and len(errors) > _SHOWN_ERRORS:
+        details.append(f"and {len(errors) - _SHOWN_ERRORS} more")
+    if details:
+        text = f"{text}: {'; '.join(details)}" if text else "; ".join(details)
+    return text[:500]
+
+
+_SHOWN_ERRORS = 5
+
+
+def _error(err: object) -> str:
+    """One entry of a 422's ``errors``: a string, or GitHub's resource/field/code/message."""
+    if not isinstance(err, dict):
+        return str(err)
+    where = ".".join(str(err[k]) for k in ("resource", "field") if err.get(k))
+    out = " ".join(x for x in (where, str(err.get("code") or "")) if x)
+    if err.get("message"):
+        out = f"{out}: {err['message']}" if out else str(err["message"])
+    if err.get("value") is not None:
+        out += f" (value {err['value']!r})"
+    return out
 
 
 def _seconds(value: object) -> float | None:

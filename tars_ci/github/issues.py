@@ -11,7 +11,7 @@ only reads state from GitHub and writes the operations, each through
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tars_ci.errors import GitHubError
@@ -82,21 +82,38 @@ def _view(client: GitHubClient, issue: Issue) -> IssueView:
         comments = client.read(f"list comments of #{issue.number}",
                                lambda: list(issue.get_comments()))
         texts += [c.body for c in comments if c.user is not None and c.user.login == author]
-    labels = tuple(sorted(lab.name for lab in issue.labels if lab.name.startswith("priority/")))
-    return IssueView(issue.number, issue.state == "open", issue.state_reason, labels,
-                     markers.parse_events(texts))
+    names = tuple(lab.name for lab in issue.labels)
+    priority = tuple(sorted(n for n in names if n.startswith("priority/")))
+    return IssueView(issue.number, issue.state == "open", issue.state_reason, priority,
+                     markers.parse_events(texts), names)
 
 
-def list_marked(client: GitHubClient, release_slug: str) -> dict[str, list[Issue]]:
-    """Issues (not pull requests) carrying the label and this release's marker, by finding."""
+def is_pull(issue: Issue) -> bool:
+    """Whether an item of the issues list is a pull request, read from the listed document
+    (``issue.pull_request`` is not in an issue's list entry, so PyGithub would fetch every
+    issue one by one to learn that it is absent)."""
+    return "pull_request" in issue._rawData or "/pull/" in (issue.html_url or "")
+
+
+def list_marked(client: GitHubClient, settings: IssueSettings) -> dict[str, list[Issue]]:
+    """Issues (not pull requests) carrying this release's marker, by finding.
+
+    Two list calls, each one request per 100 issues, neither growing with other releases'
+    past: every issue with the release label (open or closed), and the open issues with the
+    ``tars-ci`` label. A person removing either label from an open issue therefore does not
+    hide it (the next run restores the label); the marker, not the label, decides."""
     found: dict[str, list[Issue]] = {}
-    issues = client.read("list tars-ci issues", lambda: list(
-        client.repo.get_issues(state="all", labels=[LOOKUP_LABEL])))
-    for issue in issues:
-        if issue.pull_request is not None:
+    seen: set[int] = set()
+    listed = client.read("list tars-ci issues", lambda: list(
+        client.repo.get_issues(state="all", labels=[settings.release_label])))
+    listed += client.read("list open tars-ci issues", lambda: list(
+        client.repo.get_issues(state="open", labels=[LOOKUP_LABEL])))
+    for issue in listed:
+        if issue.number in seen or is_pull(issue):
             continue
+        seen.add(issue.number)
         marker = markers.parse_finding(issue.body)
-        if marker and marker[0] == release_slug:
+        if marker and marker[0] == settings.release_slug:
             found.setdefault(marker[1], []).append(issue)
     for group in found.values():
         group.sort(key=lambda i: i.number)  # the oldest is the issue; later ones are strays
@@ -106,7 +123,7 @@ def list_marked(client: GitHubClient, release_slug: str) -> dict[str, list[Issue
 def find_tracked(client: GitHubClient, settings: IssueSettings,
                  finding_ids: Sequence[str]) -> dict[str, Tracked]:
     """The issue of each finding that has one."""
-    marked = list_marked(client, settings.release_slug)
+    marked = list_marked(client, settings) if finding_ids else {}
     return {fid: Tracked(marked[fid][0], _view(client, marked[fid][0]))
             for fid in finding_ids if fid in marked}
 
@@ -114,7 +131,7 @@ def find_tracked(client: GitHubClient, settings: IssueSettings,
 def _find_issue(client: GitHubClient, settings: IssueSettings,
                 finding_id: str) -> Callable[[], Issue | None]:
     def find() -> Issue | None:
-        group = list_marked(client, settings.release_slug).get(finding_id)
+        group = list_marked(client, settings).get(finding_id)
         return group[0] if group else None
     return find
 
@@ -145,11 +162,22 @@ def plan_issues(client: GitHubClient | None, reports: ReleaseReports,
             continue
         decision = decide(fid, eps, t.view if t else None,
                           priority_label(eps[-1].last.priority))
+        if decision is not None and t is not None and missing_labels(t.view, settings) and \
+                not any(op.kind in ("relabel", "reopen") for op in decision.ops):
+            decision = decision._replace(ops=(Op("restore_labels"), *decision.ops), reason="")
         if decision is not None:
             runs.append(IssueRun(decision, t))
     order = {p: i for i, p in enumerate(settings.priorities)}
     runs.sort(key=lambda r: order.get(r.decision.priority, 99))
     return runs
+
+
+def missing_labels(view: IssueView, settings: IssueSettings) -> list[str]:
+    """The labels tars-ci finds its issues by that a person removed from an open issue."""
+    if not view.open:
+        return []
+    have = {n.lower() for n in view.labels}
+    return [n for n in (LOOKUP_LABEL, settings.release_label) if n.lower() not in have]
 
 
 def _summary(op: Op, decision: Decision, settings: IssueSettings) -> tuple[str, str]:
@@ -165,6 +193,7 @@ def _summary(op: Op, decision: Decision, settings: IssueSettings) -> tuple[str, 
         "comment_reopened": ("comment", f"back on day(s) {days}"),
         "reopen": ("reopen_issue", "new episode"),
         "comment_recurred": ("comment", f"seen on day(s) {days} and cleared again"),
+        "restore_labels": ("relabel", "restore the labels a person removed"),
     }[op.kind]
 
 
@@ -182,6 +211,8 @@ def planned_steps(runs: Sequence[IssueRun], settings: IssueSettings) -> list[Ste
             action, summary = _summary(op, d, settings)
             detail = ",".join(settings.labels_for(d.priority)) if op.kind in (
                 "create", "relabel", "reopen") else ""
+            if op.kind == "restore_labels" and run.tracked is not None:
+                detail = ",".join(missing_labels(run.tracked.view, settings))
             steps.append(Step("issues", action, target, f"{d.finding_id}: {summary}",
                               url=url, detail=detail))
     return steps
@@ -190,26 +221,41 @@ def planned_steps(runs: Sequence[IssueRun], settings: IssueSettings) -> list[Ste
 def _create_label(client: GitHubClient, name: str) -> None:
     color = LABEL_COLORS.get(name.rsplit("/", 1)[-1],
                              "5319e7" if name == LOOKUP_LABEL else "0e8a16")
-
-    def find() -> Any:
-        return next((lab for lab in client.repo.get_labels()
-                     if lab.name.lower() == name.lower()), None)
-
     client.create(f"create label {name}",
-                  lambda: client.repo.create_label(name, color, "Managed by tars-ci"), find,
-                  exists_ok=True)
+                  lambda: client.repo.create_label(name, color, "Managed by tars-ci"),
+                  lambda: _label(client, name), exists_ok=True)
 
 
-def ensure_labels(client: GitHubClient, names: Sequence[str]) -> list[Step]:
-    """Create the labels that do not exist yet (with colours); a concurrent create is fine."""
-    existing = client.read("list labels", lambda: {lab.name.lower()
-                                                   for lab in client.repo.get_labels()})
+def _label(client: GitHubClient, name: str) -> Any:
+    """The label called ``name``, or None (one GET: the repository's labels are never
+    listed, as they grow with every release it has watched)."""
+    from github.GithubException import UnknownObjectException
+
+    try:
+        return client.repo.get_label(name)
+    except UnknownObjectException:
+        return None
+
+
+def ensure_labels(client: GitHubClient, names: Sequence[str],
+                  known: Collection[str] = ()) -> list[Step]:
+    """Create the labels that do not exist yet (with colours); a concurrent create is fine.
+
+    ``known`` are labels seen on an issue just listed: they exist, and are not looked up."""
+    have = {n.lower() for n in known}
     steps = []
     for name in names:
-        if name.lower() not in existing and client.writes_left > 0:
-            _create_label(client, name)
-            steps.append(Step("issues", "create_label", name, "label created", "done"))
+        if name.lower() in have or client.writes_left < 1:
+            continue
+        if _exists(client, name):
+            continue
+        _create_label(client, name)
+        steps.append(Step("issues", "create_label", name, "label created", "done"))
     return steps
+
+
+def _exists(client: GitHubClient, name: str) -> bool:
+    return client.read(f"read label {name}", lambda: _label(client, name)) is not None
 
 
 def execute(client: GitHubClient, runs: Sequence[IssueRun], settings: IssueSettings,
@@ -217,9 +263,10 @@ def execute(client: GitHubClient, runs: Sequence[IssueRun], settings: IssueSetti
     """Carry out the operations; stops at the write cap (the rest is deferred) or at the
     first failure (the rest is skipped). Every step is recorded."""
     needed = sorted({lab for r in runs for op in r.decision.ops
-                     if op.kind in ("create", "relabel", "reopen")
+                     if op.kind in ("create", "relabel", "reopen", "restore_labels")
                      for lab in settings.labels_for(r.decision.priority)})
-    steps = ensure_labels(client, needed) if needed else []
+    known = {lab for r in runs if r.tracked is not None for lab in r.tracked.view.labels}
+    steps = ensure_labels(client, needed, known) if needed else []
     planned = planned_steps(runs, settings)
     failed: str = ""
     i = 0
@@ -281,6 +328,12 @@ def _apply(client: GitHubClient, op: Op, d: Decision, issue: Issue | None, run: 
         target = issue
         client.create(f"comment on #{issue.number}", lambda: target.create_comment(text),
                       _find_comment(target, marker))
+        return issue
+    if op.kind == "restore_labels":
+        missing = missing_labels(run.tracked.view, settings) if run.tracked else []
+        target = issue
+        client.update(f"restore the labels of #{issue.number}",
+                      lambda: target.add_to_labels(*missing))
         return issue
     current = [lab.name for lab in issue.labels]
     keep = [n for n in current if not n.startswith("priority/")]

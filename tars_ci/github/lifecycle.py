@@ -22,7 +22,7 @@ from tars_ci.github.markers import Event
 from tars_ci.github.view import ReleaseReports, ReportedFinding
 
 OpKind = Literal["create", "comment_seen", "relabel", "comment_cleared", "close",
-                 "comment_reopened", "reopen", "comment_recurred"]
+                 "comment_reopened", "reopen", "comment_recurred", "restore_labels"]
 
 
 class Episode(NamedTuple):
@@ -52,6 +52,7 @@ class IssueView(NamedTuple):
     state_reason: str | None
     priority_labels: tuple[str, ...]
     events: tuple[Event, ...]
+    labels: tuple[str, ...] = ()  # every label it carries now
 
     @property
     def episode(self) -> int:

@@ -11,6 +11,12 @@ the issue is about, which days were reported, and whether tars-ci closed it::
 
     <!-- tars-ci:event kind=seen episode=3 day=5 -->
 
+The retrospective pull request's body also records the reviewers tars-ci has asked, so a
+request that was deferred (write cap) or failed is sent by a later run, and one a person
+withdrew, or a reviewer who has already reviewed, is not asked again::
+
+    <!-- tars-ci:reviewers requested=release-lead,sre-oncall -->
+
 Marker values are restricted to a safe alphabet, and user strings in bodies are escaped
 (``<`` becomes ``&lt;``), so text from metrics or the spec can never forge a marker.
 """
@@ -28,6 +34,7 @@ _EVENT = re.compile(r"<!-- tars-ci:event kind=(opened|seen|reopened|closed) "
                     r"episode=(\d+) day=(\d+) -->")
 _RETRO = re.compile(r"<!-- tars-ci:retro release=(\S+) -->")
 _ITEM = re.compile(r"^- \[([ xX])\] .*<!-- tars-ci:item (\S+) -->\s*$", re.MULTILINE)
+_REVIEWERS = re.compile(r"<!-- tars-ci:reviewers requested=(\S*) -->")
 
 
 def _safe(value: str) -> str:
@@ -88,3 +95,16 @@ def checked_items(body: str | None) -> frozenset[str]:
     """Action items a person ticked in a PR body."""
     return frozenset(unquote(m.group(2)) for m in _ITEM.finditer(body or "")
                      if m.group(1) in "xX")
+
+
+def reviewers_marker(logins: Iterable[str]) -> str:
+    """The marker of the reviewers tars-ci has asked (GitHub accepted the request)."""
+    return f"<!-- tars-ci:reviewers requested={','.join(sorted(_safe(x) for x in logins))} -->"
+
+
+def requested_reviewers(body: str | None) -> frozenset[str]:
+    """Reviewers tars-ci asked on an earlier run, from a PR body's marker (lower-cased)."""
+    m = _REVIEWERS.search(body or "")
+    if m is None:
+        return frozenset()
+    return frozenset(unquote(x).lower() for x in m.group(1).split(",") if x)

@@ -122,7 +122,6 @@ def _github(client: GitHubClient | None, git: Git, spec: Spec, reports: ReleaseR
     except PublishError as exc:
         errors.append(str(exc))
         steps.append(Step("issues", "sync", "issues", "failed", "failed", detail=str(exc)))
-    errors += [s.detail for s in steps if s.status == "failed" and s.detail not in errors]
     if reports.retro is not None:
         psettings = pulls.PullSettings(
             reports.slug, reports.name, spec.retro_branch, gh.base_branch,
@@ -135,6 +134,7 @@ def _github(client: GitHubClient | None, git: Git, spec: Spec, reports: ReleaseR
             errors.append(str(exc))
             steps.append(Step("pull", "sync", spec.retro_branch, "failed", "failed",
                               detail=str(exc)))
+    errors += [s.detail for s in steps if s.status == "failed" and s.detail not in errors]
     return steps, errors
 
 

@@ -6,7 +6,9 @@ and JSON in one commit on top of its remote tip (fast-forward only, via
 on the pulls list endpoint; an open one is updated only when its title or body differ (ticks
 a person made in the checklist are kept), a missing one is created (a 422 "already exists"
 from a concurrent run is answered by looking it up), and one a person closed without merging
-is not recreated.
+is not recreated. Reviewers are asked until GitHub has accepted each once (the body records
+them, :func:`tars_ci.github.markers.reviewers_marker`): a request deferred by the write cap
+or refused is sent again by the next run, and nobody is asked twice.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from tars_ci.errors import GitHubError
 from tars_ci.github import bodies, markers
 from tars_ci.github.bodies import Links
 from tars_ci.github.client import GitHubClient
@@ -74,12 +77,17 @@ def sync_pull(client: GitHubClient | None, git: Git, remote: str, retro: Retro,
                        "unknown": "push the retrospective if it differs"}[state],
                       "unchanged" if state == "unchanged" else "planned")]
         if open_pr is not None:
+            asked, missing = missing_reviewers(open_pr, settings)
             body = bodies.retro_body(settings.release_slug, settings.release_name, retro, links,
-                                     markers.checked_items(open_pr.body))
+                                     markers.checked_items(open_pr.body), asked)
             same = open_pr.title == title and (open_pr.body or "") == body
+            if missing:
+                steps.append(Step("pull", "reviewers", f"PR #{open_pr.number}",
+                                  ", ".join(missing)))
             steps.append(Step("pull", "update_pr", f"PR #{open_pr.number}",
-                              "up to date" if same else "update title/body",
-                              "unchanged" if same else "planned", open_pr.html_url))
+                              "up to date" if same and not missing else "update title/body",
+                              "unchanged" if same and not missing else "planned",
+                              open_pr.html_url))
         elif latest is not None and state == "unchanged":
             steps.append(Step("pull", "none", f"PR #{latest.number}", "merged; nothing new",
                               "unchanged", latest.html_url))
@@ -111,42 +119,69 @@ def sync_pull(client: GitHubClient | None, git: Git, remote: str, retro: Retro,
                            lambda: _open_one(client, settings), exists_ok=True)
         steps.append(Step("pull", "open_pr", f"PR #{pr.number}", title, "done", pr.html_url))
         created = True
+    steps += _labels(client, pr, settings)
+    asked, more = _reviewers(client, pr, settings)
+    steps += more
     # (a PR found after a 422 was opened by another run: it is brought up to date too)
     body = bodies.retro_body(settings.release_slug, settings.release_name, retro, links,
-                             markers.checked_items(pr.body))
+                             markers.checked_items(pr.body), asked)
     if (pr.title != title or (pr.body or "") != body) and client.writes_left < 1:
         steps.append(Step("pull", "update_pr", f"PR #{pr.number}", "title/body", "deferred",
                           pr.html_url, DEFERRED))
     elif pr.title != title or (pr.body or "") != body:
         current = pr
         client.update(f"update PR #{pr.number}", lambda: current.edit(title=title, body=body))
-        steps.append(Step("pull", "update_pr", f"PR #{pr.number}", "title/body updated",
-                          "done", pr.html_url))
+        summary = "reviewers recorded" if created else "title/body updated"
+        steps.append(Step("pull", "update_pr", f"PR #{pr.number}", summary, "done",
+                          pr.html_url))
     elif not created:
         steps.append(Step("pull", "update_pr", f"PR #{pr.number}", "up to date", "unchanged",
                           pr.html_url))
-    steps += _labels_and_reviewers(client, pr, settings, created)
     return steps
 
 
-def _labels_and_reviewers(client: GitHubClient, pr: Any, settings: PullSettings,
-                          created: bool) -> list[Step]:
-    """Add missing labels; request reviewers once, when the pull request is opened."""
-    steps = []
+def _labels(client: GitHubClient, pr: Any, settings: PullSettings) -> list[Step]:
+    """Add the labels the pull request lacks."""
     have = {lab.name.lower() for lab in pr.labels}
     missing: Sequence[str] = [n for n in settings.labels if n.lower() not in have]
     if missing and client.writes_left < 1:
-        steps.append(Step("pull", "label_pr", f"PR #{pr.number}", ", ".join(missing),
-                          "deferred", detail=DEFERRED))
-    elif missing:
+        return [Step("pull", "label_pr", f"PR #{pr.number}", ", ".join(missing), "deferred",
+                     detail=DEFERRED)]
+    if missing:
         client.update(f"label PR #{pr.number}", lambda: pr.add_to_labels(*missing))
-        steps.append(Step("pull", "label_pr", f"PR #{pr.number}", ", ".join(missing), "done"))
-    if created and settings.reviewers and client.writes_left < 1:
-        steps.append(Step("pull", "reviewers", f"PR #{pr.number}",
-                          ", ".join(settings.reviewers), "deferred", detail=DEFERRED))
-    elif created and settings.reviewers:
+        return [Step("pull", "label_pr", f"PR #{pr.number}", ", ".join(missing), "done")]
+    return []
+
+
+def missing_reviewers(pr: Any, settings: PullSettings) -> tuple[frozenset[str], list[str]]:
+    """(reviewers already asked, reviewers still to ask) of the spec's reviewers.
+
+    Asked: recorded in the body's marker by an earlier run, or requested now (by tars-ci or
+    a person). Never asked: the author, whom GitHub refuses as a reviewer. A reviewer who has
+    reviewed leaves GitHub's requested list but stays in the marker, so is not asked again."""
+    asked = set(markers.requested_reviewers(pr.body))
+    asked |= {u.login.lower() for u in pr.requested_reviewers or ()}
+    author = pr.user.login.lower() if pr.user is not None else ""
+    wanted = [r for r in settings.reviewers if r.lower() != author]
+    asked &= {r.lower() for r in wanted}
+    return frozenset(asked), [r for r in wanted if r.lower() not in asked]
+
+
+def _reviewers(client: GitHubClient, pr: Any,
+               settings: PullSettings) -> tuple[frozenset[str], list[Step]]:
+    """Request the reviewers not asked yet; (reviewers asked now, steps).
+
+    A deferred (write cap) or failed request is recorded as such, and the next run sends it
+    again: nothing is marked asked until GitHub accepted it."""
+    asked, missing = missing_reviewers(pr, settings)
+    if not missing:
+        return asked, []
+    step = Step("pull", "reviewers", f"PR #{pr.number}", ", ".join(missing))
+    if client.writes_left < 1:
+        return asked, [step.with_status("deferred", detail=DEFERRED)]
+    try:
         client.update(f"request reviewers on PR #{pr.number}",
-                      lambda: pr.create_review_request(reviewers=list(settings.reviewers)))
-        steps.append(Step("pull", "reviewers", f"PR #{pr.number}",
-                          ", ".join(settings.reviewers), "done"))
-    return steps
+                      lambda: pr.create_review_request(reviewers=list(missing)))
+    except GitHubError as exc:
+        return asked, [step.with_status("failed", detail=str(exc))]
+    return asked | {r.lower() for r in missing}, [step.with_status("done")]

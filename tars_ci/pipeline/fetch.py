@@ -2,13 +2,16 @@
 
 Every series a run needs is fetched *before anything is written*, so a source that goes down
 mid-run leaves no partial reports. :class:`ProgramData` holds the raw results and the KPIs
-aligned on one grid; :func:`measure_day` and :func:`slo_day` cut one day out of it.
+aligned on one grid (``GA + k·step``, or the multiples of the step when the source is
+step-aligned); :func:`measure_day` and :func:`slo_day` cut one day out of it by time, so a
+day holds exactly the samples inside its window either way. Samples from an answer the source
+marked partial count as not covered (the measurement's reason says so).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 
@@ -23,13 +26,14 @@ from tars_ci.analysis.kpis import (
     ratio_queries,
     ratio_values,
 )
-from tars_ci.analysis.series import clip, stack, window_slice
+from tars_ci.analysis.series import align, clip, partial_points, stack, window_slice
 from tars_ci.analysis.slo import SloDay, ratio_day_of, threshold_day
 from tars_ci.sources.interface import NoData, Query, QueryResult, Source, window_grid
 from tars_ci.spec.model import Slo, Spec
 from tars_ci.timeline import DayWindow, day_window, iso
 
 log = logging.getLogger("tars_ci")
+M = TypeVar("M", Measurement, SloDay)
 
 
 class ProgramData(NamedTuple):
@@ -63,7 +67,7 @@ def fetch(spec: Spec, source: Source, through_day: int) -> ProgramData:
     log.info("fetching %d series, day 0 to day %d (%s to %s)", len(queries(spec)),
              through_day, iso(start), iso(end))
     results = source.range_query(queries(spec), start, end, step)
-    grid = window_grid(start, end, step)
+    grid = window_grid(start, end, step, spec.source.aligned)
     matrix = stack(results, [k.name for k in spec.kpis], grid, step.total_seconds())
     for row, kpi in enumerate(spec.kpis):  # a ratio KPI's series: its per-step ratio
         if kpi.ratio is not None:
@@ -77,17 +81,19 @@ def fetch(spec: Spec, source: Source, through_day: int) -> ProgramData:
 def measure_day(spec: Spec, data: ProgramData, window: DayWindow) -> dict[str, Measurement]:
     """Each KPI's value for ``window``."""
     lo, hi = window.start.timestamp(), window.end.timestamp()
-    day_grid = window_grid(window.start, window.end, spec.source.step)
+    day_grid = window_grid(window.start, window.end, spec.source.step, spec.source.aligned)
     out = {}
     for k in spec.kpis:
         if k.ratio is None:
-            out[k.name] = measure(k, clip(data.results.get(k.name, _missing(k.name)), lo, hi),
-                                  len(day_grid))
+            result = clip(data.results.get(k.name, _missing(k.name)), lo, hi)
+            out[k.name] = _discounted(measure(k, result, len(day_grid)), [result], day_grid,
+                                      data.step)
             continue
         parts = ratio_queries(k, spec)
         n, d = (clip(data.results.get(q.name, _missing(q.name)), lo, hi)
                 for q in (parts.numerator, parts.denominator))
-        out[k.name] = measure_ratio(k, n, d, day_grid, data.step, parts.complement)
+        out[k.name] = _discounted(measure_ratio(k, n, d, day_grid, data.step, parts.complement),
+                                  [n, d], day_grid, data.step)
     return out
 
 
@@ -95,7 +101,7 @@ def slo_day(spec: Spec, data: ProgramData, window: DayWindow) -> dict[str, SloDa
     """Each SLO's SLI for ``window`` (a failed SLO query is an ``error`` day with the
     source's message)."""
     lo, hi = window.start.timestamp(), window.end.timestamp()
-    day_grid = window_grid(window.start, window.end, spec.source.step)
+    day_grid = window_grid(window.start, window.end, spec.source.step, spec.source.aligned)
     span = window_slice(data.grid, lo, hi)
     names = [k.name for k in spec.kpis]
     out: dict[str, SloDay] = {}
@@ -104,12 +110,33 @@ def slo_day(spec: Spec, data: ProgramData, window: DayWindow) -> dict[str, SloDa
             good, total = (clip(data.results.get(f"slo:{slo.name}:{part}",
                                                  _missing(f"slo:{slo.name}:{part}")), lo, hi)
                            for part in ("good", "total"))
-            out[slo.name] = ratio_day_of(window.day, good, total, day_grid, data.step, slo)
+            out[slo.name] = _discounted(
+                ratio_day_of(window.day, good, total, day_grid, data.step, slo), [good, total],
+                day_grid, data.step)
         elif slo.threshold is not None:
+            kpi = spec.kpi(slo.threshold.kpi)
             row = data.kpi_matrix[names.index(slo.threshold.kpi)][span]
-            out[slo.name] = threshold_day(window.day, row, max=slo.threshold.max,
-                                          min=slo.threshold.min, slo=slo)
+            series = [q.name for q in ratio_queries(kpi, spec)[:2]] if kpi.ratio else [kpi.name]
+            parts = [clip(data.results.get(n, _missing(n)), lo, hi) for n in series]
+            out[slo.name] = _discounted(
+                threshold_day(window.day, row, max=slo.threshold.max, min=slo.threshold.min,
+                              slo=slo), parts, day_grid, data.step)
     return out
+
+
+def _discounted(m: M, parts: list[QueryResult], day_grid: np.ndarray, step: float) -> M:
+    """``m`` with the samples that came from partial answers taken out of its coverage."""
+    mask, warning = partial_points(parts, day_grid)
+    if m.status != "ok" or not mask.any():
+        return m
+    present = np.logical_and.reduce([np.isfinite(align(p, day_grid, step)) for p in parts])
+    doubtful = int(np.count_nonzero(mask & present))
+    if doubtful == 0:
+        return m
+    note = (f"{doubtful} of the day's {len(day_grid)} steps come from answers the source "
+            f"marked partial and count as not covered ({warning})")
+    return m._replace(coverage=max(0.0, m.coverage - doubtful / len(day_grid)),
+                      reason="; ".join(x for x in (m.reason, note) if x))
 
 
 def burn_series(spec: Spec, data: ProgramData, slo: Slo, window: DayWindow) -> BurnSeries:

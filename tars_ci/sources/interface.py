@@ -3,7 +3,9 @@
 Three outcomes are values, not exceptions, and are never confused with each other:
 
 - :class:`Samples` — one series: timestamps (Unix seconds), values (float64; NaN where the
-  source sent NaN), and the series labels;
+  source sent NaN), the series labels, and the stretches whose answer the source marked
+  partial (:class:`Partial`: a Thanos store that did not answer, say), which count as not
+  covered;
 - :class:`NoData` — the query ran and matched nothing in the window (with a reason);
 - :class:`QueryFailed` — the query itself failed (bad PromQL, a server-side error), carrying
   the query and the server's message.
@@ -28,12 +30,22 @@ class Query(NamedTuple):
     promql: str
 
 
+class Partial(NamedTuple):
+    """A stretch ``[start, end)`` (Unix seconds) of a result whose answer the source marked
+    partial (it may lack the data of a store that did not answer), with its words."""
+
+    start: float
+    end: float
+    warning: str
+
+
 class Samples(NamedTuple):
     """One series of samples for a query over a window."""
 
     timestamps: np.ndarray  # float64 Unix seconds, strictly increasing
     values: np.ndarray  # float64, same length; NaN allowed
     labels: Mapping[str, str]
+    partial: tuple[Partial, ...] = ()  # stretches the source answered only in part
 
 
 class NoData(NamedTuple):
@@ -68,8 +80,17 @@ class Source(Protocol):
         ...
 
 
-def window_grid(start: datetime, end: datetime, step: timedelta) -> np.ndarray:
-    """The evaluation timestamps of ``[start, end)`` at ``step`` (Unix seconds)."""
+def window_grid(start: datetime, end: datetime, step: timedelta,
+                aligned: bool = False) -> np.ndarray:
+    """The evaluation timestamps of ``[start, end)`` at ``step`` (Unix seconds): ``start +
+    k·step``, or with ``aligned`` the multiples of ``step`` inside the window (a step-aligned
+    source's grid, in whole milliseconds so no float error moves a point across an edge)."""
+    if aligned:
+        s_ms, e_ms = round(start.timestamp() * 1000), round(end.timestamp() * 1000)
+        st_ms = max(1, round(step.total_seconds() * 1000))
+        first = -(-s_ms // st_ms) * st_ms
+        count = max(0, -(-(e_ms - first) // st_ms))
+        return (first + st_ms * np.arange(count, dtype=np.int64)).astype(np.float64) / 1000
     s, e, st = start.timestamp(), end.timestamp(), step.total_seconds()
     n = int(np.ceil((e - s) / st - 1e-9))
     return s + st * np.arange(max(n, 0), dtype=np.float64)

@@ -93,7 +93,8 @@ def test_dry_run_prints_the_whole_plan_and_touches_nothing(
         ("commit", "main"), ("push", "origin/main"), ("create_label", "priority/P0"),
         ("open_issue", "#4"), ("comment", "#2"), ("comment", "#2"), ("close_issue", "#2"),
         ("comment", "#3"), ("push_branch", "tars-ci/retro-checkout-api-v2-4-0"),
-        ("open_pr", "PR #5"), ("label_pr", "PR #5"), ("reviewers", "PR #5")]
+        ("open_pr", "PR #5"), ("label_pr", "PR #5"), ("reviewers", "PR #5"),
+        ("update_pr", "PR #5")]  # the body records the reviewers GitHub accepted
 
 
 def test_dry_run_without_a_token_reads_nothing(
@@ -148,7 +149,7 @@ def test_canary_token_never_leaks(emulator: GitHubEmulator, remote: Path,
     assert ok.returncode == 0, err
     assert "DEBUG github.Requester: GET" in err  # PyGithub logged every request …
     # … and a failure whose message echoes the token is masked too
-    emulator.add_fault(faults.Fault("GET", r"/labels$", 400,
+    emulator.add_fault(faults.Fault("GET", r"/issues$", 400,
                                     body={"message": f"token {CANARY} is odd"}))
     write_day(work, 7, [finding("x", 7, "P0", severity="critical")])  # a new issue to label
     bad = _cli(work, emulator.url, CANARY, "--verbose")

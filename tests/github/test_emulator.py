@@ -17,7 +17,7 @@ import pytest
 from openapi_schema_validator import OAS30Validator
 
 from tars_ci.github.client import GitHubClient
-from tars_ci.github.issues import list_marked
+from tars_ci.github.issues import IssueSettings, list_marked
 from tars_ci.github.markers import finding_marker
 from tests.github.conftest import REPO, TOKEN
 from tests.github_emulator import GitHubEmulator, documents, schemas
@@ -27,6 +27,7 @@ from tests.harness.git import git
 
 pytestmark = pytest.mark.integration
 AUTH = {"Authorization": f"token {TOKEN}"}
+REL = IssueSettings("rel", "rel", ("P0", "P1"), (), (), 2)
 
 
 def test_a_response_that_breaks_githubs_schema_is_caught(monkeypatch: pytest.MonkeyPatch
@@ -62,18 +63,38 @@ def test_pagination_finds_the_marker_on_the_last_page(
         emulator: GitHubEmulator, make_client: Callable[..., GitHubClient]) -> None:
     client = make_client()
     marker = finding_marker("rel", "k:degradation")
-    mine = client.repo.create_issue("same title", f"{marker}\nbody", labels=["tars-ci"])
+    mine = client.repo.create_issue("same title", f"{marker}\nbody",
+                                    labels=["tars-ci", "release/rel"])
     for i in range(230):
-        emulator.add_issue(REPO, f"noise {i}", "x", ("tars-ci",))
-    client.repo.create_issue("same title", "no marker: not ours", labels=["tars-ci"])
-    marked = list_marked(client, "rel")
+        emulator.add_issue(REPO, f"noise {i}", "x", ("tars-ci", "release/rel"))
+    client.repo.create_issue("same title", "no marker: not ours", labels=["release/rel"])
+    marked = list_marked(client, REL)
     assert [i.number for i in marked["k:degradation"]] == [mine.number]
     pages = [r for r in emulator.requests if r.method == "GET" and r.path.endswith("/issues")]
     assert [dict(parse_qsl(r.query)) for r in pages] == [
-        {"state": "all", "labels": "tars-ci", "per_page": "100"},
-        {"state": "all", "labels": "tars-ci", "per_page": "100", "page": "2"},
-        {"state": "all", "labels": "tars-ci", "per_page": "100", "page": "3"}]
+        {"state": "all", "labels": "release/rel", "per_page": "100"},
+        {"state": "all", "labels": "release/rel", "per_page": "100", "page": "2"},
+        {"state": "all", "labels": "release/rel", "per_page": "100", "page": "3"},
+        {"state": "open", "labels": "tars-ci", "per_page": "100"},
+        {"state": "open", "labels": "tars-ci", "per_page": "100", "page": "2"},
+        {"state": "open", "labels": "tars-ci", "per_page": "100", "page": "3"}]
     assert client.repo.get_issues(state="all").totalCount == 232
+    # reading the listed issues asked for none of them one by one
+    assert not [r for r in emulator.requests if r.op_id == "issues/get"]
+
+
+def test_other_releases_closed_issues_are_never_listed(
+        emulator: GitHubEmulator, make_client: Callable[..., GitHubClient]) -> None:
+    client = make_client()
+    for i in range(150):
+        body = f"{finding_marker(f'old-{i}', 'k:degradation')}\nold"
+        number = emulator.add_issue(REPO, f"old {i}", body, ("tars-ci", f"release/old-{i}"))
+        emulator.state.repos[REPO].issues[number]["state"] = "closed"
+    mine = client.repo.create_issue("t", f"{finding_marker('rel', 'k:degradation')}\nbody",
+                                    labels=["release/rel"])  # a person removed tars-ci
+    assert [i.number for i in list_marked(client, REL)["k:degradation"]] == [mine.number]
+    listed = [r for r in emulator.requests if r.op_id == "issues/list-for-repo"]
+    assert len(listed) == 2  # one page each: this release's issues, open tars-ci issues
 
 
 def test_pull_requests_in_the_issue_list_are_filtered_out(
@@ -85,10 +106,11 @@ def test_pull_requests_in_the_issue_list_are_filtered_out(
     client = make_client()
     marker = finding_marker("rel", "k:degradation")
     pr = client.repo.create_pull(base="main", head="feature", title="t", body=marker)
-    pr.add_to_labels("tars-ci")
+    pr.add_to_labels("tars-ci", "release/rel")
     listed = list(client.repo.get_issues(state="all", labels=["tars-ci"]))
     assert [i.number for i in listed] == [pr.number] and listed[0].pull_request is not None
-    assert list_marked(client, "rel") == {}
+    assert list_marked(client, REL) == {}
+    assert not [r for r in emulator.requests if r.op_id == "issues/get"]
 
 
 def test_duplicate_pull_request_is_githubs_422(

@@ -215,11 +215,17 @@ def error(message: str, status: int) -> dict[str, Any]:
 
 
 def validation_failed(message: str, resource: str, code: str = "custom",
-                      field: str = "") -> dict[str, Any]:
-    """A ``validation-error`` (422) carrying one error."""
-    err: dict[str, Any] = {"resource": resource, "code": code, "message": message}
+                      field: str = "", value: Any = None) -> dict[str, Any]:
+    """A ``validation-error`` (422) carrying one error. GitHub gives a ``message`` with code
+    ``custom`` and usually none with the others (``missing_field``, ``invalid``,
+    ``already_exists``): pass ``""`` to leave it out, as GitHub does."""
+    err: dict[str, Any] = {"resource": resource, "code": code}
+    if message:
+        err["message"] = message
     if field:
         err["field"] = field
+    if value is not None:
+        err["value"] = value
     return {"message": "Validation Failed", "errors": [err], "documentation_url": DOCS,
             "status": "422"}
 

@@ -48,7 +48,7 @@ class Repo:
         self.issues: dict[int, dict[str, Any]] = {}
         self.labels: dict[str, dict[str, Any]] = {}  # key: lower-cased name
         self.refs: dict[str, str] = {}  # used when there is no git_dir
-        self.collaborators: set[str] | None = None  # who may be asked to review; None: anyone
+        self.collaborators: set[str] | None = None  # reviewers, assignees; None: anyone
         self.next_number = 1
 
     # ------------------------------------------------------------------ git refs

@@ -166,7 +166,8 @@ class GitHubEmulator:
             return int(self.state._new_item(repo, login, title, body, list(labels), [])["number"])
 
     def set_collaborators(self, full_name: str, logins: tuple[str, ...] | None) -> None:
-        """Who may be asked to review (besides the owner); None: anyone (the default)."""
+        """Who may be asked to review or be assigned (besides the owner); None: anyone (the
+        default)."""
         with self.state.lock:
             self.state.repos[full_name].collaborators = None if logins is None else set(logins)
 

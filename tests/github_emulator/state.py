@@ -137,8 +137,13 @@ class EmulatorState(PullHandlers):
         if len(body.get("body") or "") > 65536:
             return Reply(422, D.validation_failed("body is too long (maximum is 65536 "
                                                   "characters)", "Issue", "custom", "body"))
-        it = self._new_item(repo, login, title, body.get("body"), labels_of(body),
-                            list(body.get("assignees", [])))
+        assignees = [str(a) for a in body.get("assignees", [])]
+        stranger = next((a for a in assignees if repo.collaborators is not None
+                         and a not in repo.collaborators and a != repo.owner), None)
+        if stranger is not None:  # GitHub names the field, the code and the value, no message
+            return Reply(422, D.validation_failed("", "Issue", "invalid", "assignees",
+                                                  stranger))
+        it = self._new_item(repo, login, title, body.get("body"), labels_of(body), assignees)
         doc = self.issue_doc(repo, it)
         return Reply(201, doc, {"Location": doc["url"]})
 
@@ -287,7 +292,7 @@ class EmulatorState(PullHandlers):
         """POST /repos/{o}/{r}/labels (422 already_exists)."""
         name = str(body.get("name", ""))
         if name.lower() in repo.labels:
-            return Reply(422, D.validation_failed("already_exists", "Label", "already_exists",
+            return Reply(422, D.validation_failed("", "Label", "already_exists",
                                                   "name"))
         lab = {"id": self._id(), "name": name, "color": str(body.get("color", "ededed")),
                "description": body.get("description")}

@@ -3,7 +3,9 @@
     from tests.harness.fixtures import demo_prometheus, faults_prometheus  # noqa: F401
 
 (and ``error_burst_prometheus``, ``latency_step_prometheus``,
-``latency_recovery_prometheus``, ``noise_prometheus``: the verdict scenarios).
+``latency_recovery_prometheus``, ``noise_prometheus``: the verdict scenarios). The
+VictoriaMetrics servers (``demo_victoriametrics``, ``faults_victoriametrics``) are shared the
+same way.
 
 Session-scoped servers are shared read-only; a test that stops or restarts a server takes
 its own with ``prometheus_server_for("demo")``. When prometheus/promtool are not installed,
@@ -18,8 +20,9 @@ from contextlib import AbstractContextManager
 
 import pytest
 
-from tests.harness import PrometheusServer, missing_reason, prometheus_for
-from tests.tools import PROMETHEUS, unavailable
+from tests.harness import PrometheusServer, missing_reason, prometheus_for, victoria
+from tests.harness.victoria import VictoriaMetricsServer, victoriametrics_for
+from tests.tools import PROMETHEUS, VICTORIA_METRICS, unavailable
 
 
 def require_prometheus() -> None:
@@ -74,6 +77,29 @@ def noise_prometheus() -> Iterator[PrometheusServer]:
     """A running Prometheus with the noise scenario (day-to-day wobble only)."""
     require_prometheus()
     with prometheus_for("noise") as server:
+        yield server
+
+
+def require_victoriametrics() -> None:
+    """Fail (CI) or skip the test when victoria-metrics is not on PATH."""
+    reason = victoria.missing_reason()
+    if reason:
+        unavailable(reason, VICTORIA_METRICS.install)
+
+
+@pytest.fixture(scope="session")
+def demo_victoriametrics() -> Iterator[VictoriaMetricsServer]:
+    """A running VictoriaMetrics holding the demo scenario (imported through its API)."""
+    require_victoriametrics()
+    with victoriametrics_for("demo") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def faults_victoriametrics() -> Iterator[VictoriaMetricsServer]:
+    """A running VictoriaMetrics holding the faults scenario (counter reset, scrape gap)."""
+    require_victoriametrics()
+    with victoriametrics_for("faults") as server:
         yield server
 
 

@@ -137,7 +137,8 @@ GITHUB_FAULTS = [
                 lambda: [Fault("POST", r"/issues$", 422, body=documents.validation_failed(
                     "assignees are invalid", "Issue", "invalid", "assignees"))], 5,
                 f"open issue for {ISSUE}: GitHub "
-                "answered 422: Validation Failed (assignees are invalid)", True),
+                "answered 422: Validation Failed: Issue.assignees invalid: assignees are "
+                "invalid", True),
 ]
 
 

@@ -12,10 +12,15 @@ connect error, timeout, 5xx, 429      retried (``retries`` times, exponential ba
 2xx that is not API JSON (an HTML     :class:`SourceUnavailable` (a login page or proxy is
 page, malformed JSON)                 answering instead of Prometheus)
 other 4xx without API JSON            :class:`Answer` with the status and body excerpt
+2xx with ``warnings`` (other than     :class:`Answer` whose ``partial`` says why: the
+PromQL's own annotations) or          server may have left data out (a Thanos store, a
+VictoriaMetrics ``isPartial: true``   VictoriaMetrics storage node, a remote-read
+                                      endpoint that did not answer)
 ====================================  ==================================================
 
 Nothing secret reaches a log line or an exception: messages name the URL without its
-userinfo and never include request headers.
+userinfo and never include request headers (the auth token, the password, every extra
+header's value and the Mimir tenant are masked wherever a server echoes them).
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ import httpx
 
 from tars_ci import __version__
 from tars_ci.errors import SourceUnavailable
-from tars_ci.spec.model import SourceSpec
+from tars_ci.spec.source import TENANT_HEADER, SourceSpec
 
 log = logging.getLogger("tars_ci.sources.prometheus")
 
@@ -42,6 +47,9 @@ BACKOFF_BASE = 0.5  # seconds before the first retry; doubles each time
 BACKOFF_MAX = 10.0
 RETRY_AFTER_MAX = 60.0  # a server asking for a longer pause makes the run give up
 _CONFIG_STATUS = {401, 403, 404, 405, 407}
+# PromQL's annotations ("PromQL warning: metric might not be a counter …", "PromQL info: …")
+# are about the query, not missing data; any other warning may mean an answer with gaps.
+_ANNOTATIONS = ("PromQL warning:", "PromQL info:")
 
 Clock = Callable[[], datetime]
 Sleep = Callable[[float], None]
@@ -58,6 +66,7 @@ class Answer(NamedTuple):
     data: Any
     error: str | None
     warnings: tuple[str, ...] = ()
+    partial: str = ""  # why the server may have left data out ("" when it says nothing)
 
 
 def redact(url: str) -> str:
@@ -81,8 +90,11 @@ class ApiClient:
         self.clock = clock
         headers = {"User-Agent": f"tars-ci/{__version__}", "Accept": "application/json"}
         headers.update({h.name: str(h.value) for h in settings.headers})
+        if settings.tenant:
+            headers[TENANT_HEADER] = str(settings.tenant)
         # a proxy's error page may echo request headers back: never repeat them
         self._secrets = sorted({str(v) for v in (settings.auth.token, settings.auth.password,
+                                                 settings.tenant,
                                                  *(h.value for h in settings.headers))
                                 if len(str(v)) >= 4}, key=len, reverse=True)
         auth: httpx.Auth | None = None
@@ -107,6 +119,8 @@ class ApiClient:
             raise SourceUnavailable(self.url, self.mask(exc.reason)) from exc.__cause__
         if answer.error is not None:
             return answer._replace(error=self.mask(answer.error))
+        if answer.partial:
+            return answer._replace(partial=self.mask(answer.partial))
         return answer
 
     def mask(self, text: str) -> str:
@@ -184,7 +198,10 @@ class ApiClient:
         if body["status"] == "error" or status >= 300:
             kind = body.get("errorType") or f"HTTP {status}"
             return Answer(None, f"{kind}: {body.get('error') or _message(response)}", warnings)
-        return Answer(body.get("data"), None, warnings)
+        gaps = [w for w in warnings if not w.startswith(_ANNOTATIONS)]
+        if body.get("isPartial") is True:
+            gaps.append("the server marked the answer partial (isPartial)")
+        return Answer(body.get("data"), None, warnings, "; ".join(gaps)[:300])
 
     def _retry_after(self, response: httpx.Response) -> float:
         """Seconds the server asks us to wait (0 when it does not say)."""

@@ -34,16 +34,18 @@ class Recording(NamedTuple):
 
 
 def record(source: Source, queries: Sequence[Query], start: datetime, end: datetime,
-           step: timedelta) -> Recording:
-    """Run ``queries`` over ``[start, end)`` and lay each result on the step grid."""
+           step: timedelta, aligned: bool = False) -> Recording:
+    """Run ``queries`` over ``[start, end)`` and lay each result on the step grid (the
+    multiples of ``step`` when the source is step-aligned)."""
     results = source.range_query(queries, start, end, step)
-    return recording_of(queries, results, start, end, step)
+    return recording_of(queries, results, start, end, step, aligned)
 
 
 def recording_of(queries: Sequence[Query], results: Mapping[str, QueryResult], start: datetime,
-                 end: datetime, step: timedelta) -> Recording:
+                 end: datetime, step: timedelta, aligned: bool = False) -> Recording:
     """Replay series from query results over ``[start, end)``."""
-    grid = window_grid(start, end, step)
+    grid = window_grid(start, end, step, aligned)
+    origin = float(grid[0]) if len(grid) else start.timestamp()
     st = step.total_seconds()
     series: dict[str, RecordedSeries] = {}
     no_data: dict[str, str] = {}
@@ -58,10 +60,10 @@ def recording_of(queries: Sequence[Query], results: Mapping[str, QueryResult], s
             continue
         values = np.full(len(grid), np.nan)
         present = np.zeros(len(grid), dtype=bool)
-        slot = np.rint((result.timestamps - start.timestamp()) / st).astype(np.int64)
+        slot = np.rint((result.timestamps - origin) / st).astype(np.int64)
         inside = (slot >= 0) & (slot < len(grid))
         values[slot[inside]] = result.values[inside]
         present[slot[inside]] = True
-        series[q.name] = RecordedSeries(float(grid[0]) if len(grid) else start.timestamp(), st,
+        series[q.name] = RecordedSeries(origin, st,
                                         values, present, dict(result.labels), q.promql)
     return Recording(series, no_data, failed)
