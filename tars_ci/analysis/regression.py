@@ -45,13 +45,13 @@ drift ≥ notable). Worked examples (seed thresholds):
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from typing import Literal, NamedTuple
 
 import numpy as np
 
 from tars_ci.analysis.drift import Comparison, compare
+from tars_ci.analysis.kinds import potential_causes
 from tars_ci.analysis.kpis import Measurement
 from tars_ci.analysis.shape import ShapeName, classify_shape
 from tars_ci.spec.levels import severity_rank
@@ -200,37 +200,6 @@ def unexpected_drifts(report: RegressionReport, kpis: Sequence[Kpi],
            for t in report.trends
            if in_band(t.worst_bad_drift_percent) or in_band(t.final_bad_drift_percent)]
     return tuple(sorted(out, key=lambda u: -(u.worst_bad_drift_percent or 0.0)))
-
-
-_CAUSES: tuple[tuple[str, frozenset[str], str], ...] = (
-    ("cost", frozenset({"cost", "usd", "eur", "spend", "billing"}),
-     ("autoscaling scale-out or larger instances, traffic growth, storage or egress growth, "
-      "a changed retention or replica setting")),
-    ("error", frozenset({"error", "errors", "5xx", "failure", "failures", "failed"}),
-     ("new exception paths in the release, failing or timing-out dependencies, configuration "
-      "or feature-flag changes, retries exhausting")),
-    ("latency", frozenset({"latency", "duration", "ms", "p95", "p99", "seconds", "response"}),
-     ("slower dependency or database calls, lock contention, GC pauses, cache misses, more "
-      "work on the request path, connection-pool saturation")),
-    ("availability", frozenset({"availability", "up", "uptime", "success", "healthy"}),
-     ("crash loops, failing readiness probes, a partial dependency outage, instances on a "
-      "bad build")),
-    ("cpu", frozenset({"cpu", "processor", "throttling"}),
-     ("new hot code paths, heavier serialisation, retry storms, traffic growth, a changed "
-      "autoscaling target")),
-    ("memory", frozenset({"memory", "mem", "heap", "rss"}),
-     "a leak, cache or buffer growth, larger payloads, changed heap or GC settings"),
-)
-
-
-def potential_causes(kpi: Kpi) -> str:
-    """A hint of likely causes of a drift, from the KPI's kind (its name, title and unit)."""
-    words = set(re.split(r"[^a-z0-9]+", f"{kpi.name} {kpi.title} {kpi.unit}".lower()))
-    for kind, keys, causes in _CAUSES:
-        if (kind == "cost" and kpi.cost) or words & keys:
-            return causes
-    return ("a changed traffic mix, a dependency change or configuration drift since GA: "
-            "compare with the deploy and traffic history")
 
 
 Fit = tuple[Direction, float | None, float | None, int | None, str, list[tuple[int, float]]]

@@ -10,10 +10,10 @@ from collections.abc import Sequence
 
 import pytest
 
+from tars_ci.analysis.kinds import potential_causes
 from tars_ci.analysis.regression import (
     RegressionReport,
     Trend,
-    potential_causes,
     regression_report,
     trend,
     unexpected_drifts,
