@@ -30,7 +30,7 @@ from typing import Literal, NamedTuple
 
 from tars_ci.analysis.kpis import Measurement, format_value
 from tars_ci.spec.levels import severity_at_least, severity_rank, worst_severity
-from tars_ci.spec.model import DriftThresholds, Kpi, Severity
+from tars_ci.spec.model import Better, DriftThresholds, Kpi, Severity
 
 Status = Literal["pass", "warning", "fail", "no_data", "error", "no_baseline"]
 
@@ -166,6 +166,16 @@ def max_severity(a: Severity | None, b: Severity | None) -> Severity | None:
 
 __all__ = ["Comparison", "Status", "at_least", "compare", "format_drift", "max_severity",
            "severity_for", "severity_rank", "status_for"]
+
+
+def format_drift_word(drift: float | None, better: Better) -> str:
+    """A drift as people read it, in the KPI's bad direction: ``+12.0% (worse)`` for a
+    lower-is-better KPI that rose, ``-1.0% (worse)`` for an availability drop, ``(better)``
+    for an improvement; ``n/a`` for None."""
+    if drift is None:
+        return "n/a"
+    worse = drift > 0 if better == "lower" else drift < 0
+    return f"{format_drift(drift)} ({'worse' if worse else 'better' if drift else 'unchanged'})"
 
 
 def format_drift(drift: float | None) -> str:
