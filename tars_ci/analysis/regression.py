@@ -142,9 +142,13 @@ def trend_of(kpi: Kpi, baseline: float | None, comparisons: Mapping[int, Compari
     base = _finite(baseline)
     if base is None:
         return _unknown(kpi, base, by_day, "no GA baseline")
-    usable = {d: c for d, c in comparisons.items()
-              if c.status in ("pass", "warning", "fail") and _finite(c.value) is not None}
-    return _trend(kpi, base, usable, by_day, th)
+    return _trend(kpi, base, judged_days(comparisons), by_day, th)
+
+
+def judged_days(comparisons: Mapping[int, Comparison]) -> dict[int, Comparison]:
+    """The days a trend uses: a value compared with the baseline (pass, warning or fail)."""
+    return {d: c for d, c in sorted(comparisons.items())
+            if c.status in ("pass", "warning", "fail") and _finite(c.value) is not None}
 
 
 def _trend(kpi: Kpi, base: float, comps: Mapping[int, Comparison],

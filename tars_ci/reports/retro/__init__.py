@@ -16,12 +16,16 @@ from tars_ci.reports.documents import release_block
 from tars_ci.reports.jsonio import normalise
 from tars_ci.reports.records import SCHEMA_VERSION, RegressionSummary, Retrospective
 from tars_ci.reports.retro.coverage import coverage, provenance
-from tars_ci.reports.retro.findings import action_items, improve, recommendations, went_well
+from tars_ci.reports.retro.findings import (
+    action_items,
+    incident_items,
+    recommendations,
+    went_well,
+)
 from tars_ci.reports.retro.render import render
-from tars_ci.reports.retro.slos import burn_chart, burns
-from tars_ci.reports.retro.summary import day_row, executive_summary, final
-from tars_ci.reports.retro.trends import anomalies as anomaly_section
-from tars_ci.reports.retro.trends import trend_charts, trend_row
+from tars_ci.reports.retro.slos import slo_section
+from tars_ci.reports.retro.summary import executive_summary, final, health_row, steady
+from tars_ci.reports.retro.trends import anomalies, drift_row, trend_charts, trend_row
 from tars_ci.reports.store import History
 from tars_ci.spec.model import Spec
 
@@ -31,39 +35,34 @@ __all__ = ["build", "render"]
 def build(spec: Spec, history: History,
           judged: ProgramJudgement) -> tuple[RegressionSummary, Retrospective, str]:
     """(regression analysis, retrospective, retrospective Markdown) of a judged program."""
-    days = judged.days
-    anomalies = history.anomalies.episodes if history.anomalies is not None else ()
     titles = {k.name: k.display for k in spec.kpis}
-    baseline, values = judged.baseline, judged.values
-    regression, drifts, cost, slos = judged.regression, judged.drifts, judged.cost, judged.slos
-    worst, steps = judged.worst, judged.steps
-    regression_doc = RegressionSummary(release_block(spec), *regression)
+    items = incident_items(spec, judged)
+    drifts = [drift_row(judged.kpis[d.kpi], d.potential_causes) for d in judged.drifts]
+    health = [health_row(h) for h in judged.health.days]
     model: dict[str, Any] = {
         "release": release_block(spec),
-        "health_by_day": [day_row(d) for d in days],
+        "health_by_day": health,
         "final_recommendation": final(judged),
-        "what_went_well": went_well(spec, days, slos, worst),
-        "what_could_be_improved": improve(spec, days, worst, titles),
+        "decision_steady": steady(judged),
+        "what_went_well": went_well(spec, judged),
+        "what_could_be_improved": items,
         "drift_band": f"{spec.thresholds.drift.notable:g}–{spec.thresholds.drift.high:g}%",
-        "unexpected_drifts": [{**d._asdict(), "title": titles.get(d.kpi, d.kpi),
-                               "drift_percent": d.final_bad_drift_percent
-                               if d.final_bad_drift_percent is not None
-                               else d.worst_bad_drift_percent,
-                               "trend": d.direction} for d in drifts],
-        "trends": [trend_row(t, titles, baseline, spec) for t in regression.trends],
-        "cost": cost._asdict(),
-        "slos": [{**s._asdict(), "chart": burn_chart(s), **burns(s.name, days)}
-                 for s in slos],
-        "anomalies": anomaly_section(anomalies, titles),
-        "recommendations": recommendations(steps, drifts, judged, titles),
-        "action_items": action_items(worst, steps),
-        "coverage": coverage(spec, days),
-        "provenance": provenance(spec, history, days),
+        "unexpected_drifts": drifts,
+        "trends": [trend_row(judged.kpis[k.name]) for k in spec.kpis],
+        "cost": judged.cost._asdict(),
+        "slos": [slo_section(s) for s in judged.slos],
+        "anomalies": anomalies(judged.episodes, titles),
+        "recommendations": recommendations(judged, items, spec),
+        "action_items": action_items(items),
+        "coverage": coverage(spec, judged),
+        "provenance": provenance(spec, history, judged.days),
+        "charts": {
+            "health": charts.line_chart("Health score by day", [
+                (f"D{h['day']}", h["score"]) for h in health], "score", (0, 100)),
+            "trends": trend_charts(spec, judged, [k for i in items for k in i["kpis"]]
+                                   + [d["kpi"] for d in drifts])},
     }
-    model["charts"] = {"health": charts.line_chart(
-        "Health score by day", [(f"D{d['day']}", d["score"]) for d in model["health_by_day"]],
-        "score", (0, 100)), "trends": trend_charts(spec, model, baseline, values)}
-    model["executive_summary"] = executive_summary(spec, model, worst, cost, slos)
+    model["executive_summary"] = executive_summary(spec, judged, items)
     retro = Retrospective.from_json(normalise(encode(model)), Location("retrospective"),
                                     SCHEMA_VERSION)
-    return regression_doc, retro, render(model)
+    return RegressionSummary(release_block(spec), *judged.regression), retro, render(model)

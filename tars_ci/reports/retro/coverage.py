@@ -6,26 +6,50 @@ from collections.abc import Mapping, Sequence
 from itertools import pairwise
 from typing import Any
 
-from tars_ci.reports import markdown
+from tars_ci.pipeline.program import ProgramJudgement
 from tars_ci.reports.records import DaySummary
+from tars_ci.reports.retro import text
 from tars_ci.reports.store import History
 from tars_ci.spec.model import Spec
 
 
-def coverage(spec: Spec, days: Sequence[Any]) -> dict[str, Any]:
-    gaps = sorted((d.day, k) for d in days for k, c in d.metrics_comparison.items()
-                  if c.status in ("no_data", "error"))
-    cover = [c.coverage for d in days for c in d.metrics_comparison.values()]
-    mean = sum(cover) / len(cover) * 100 if cover else 0.0
-    if not gaps:
-        summary = (f"All {len(spec.kpis)} KPIs had data on all {len(days)} days "
-                   f"(mean sample coverage {mean:.1f}%).")
+def coverage(spec: Spec, judged: ProgramJudgement) -> dict[str, Any]:
+    """Every gap of 15 minutes or more by name, the KPI-days without data and the days
+    without enough data for a health band: never summed away into one percentage."""
+    c = judged.coverage
+    titles = {k.name: k.display for k in spec.kpis}
+    gaps = [{**g._asdict(), "title": titles.get(g.kpi, g.kpi),
+             "duration": text.duration(g.minutes)} for g in c.gaps]
+    missing = [{**m._asdict(), "title": titles.get(m.kpi, m.kpi)} for m in c.missing]
+    insufficient = [{"day": h.day, "coverage_percent": None if h.coverage is None
+                     else h.coverage * 100.0, "note": h.note}
+                    for h in judged.health.days if h.day in c.insufficient]
+    mean = f"mean sample coverage {text.pct(c.mean_coverage_percent)}"
+    if not gaps and not missing and not insufficient:
+        summary = (f"All {text.plural(c.kpis, 'KPI')} had data on all "
+                   f"{text.plural(c.days, 'day')}, with no gap of 15 minutes or more "
+                   f"({mean}).")
     else:
-        listed = ", ".join(f"{markdown.escape(k)} on day {d}" for d, k in gaps[:20])
-        summary = (f"Missing data: {listed}. Those metrics were scored as worst case and "
-                   f"never as a pass (mean sample coverage {mean:.1f}%).")
-    return {"summary": summary, "gaps": [{"day": d, "kpi": k} for d, k in gaps],
-            "mean_coverage_percent": mean}
+        parts = [f"{text.plural(len(gaps), 'gap')} of 15 minutes or more" if gaps else
+                 "no gap of 15 minutes or more",
+                 f"{text.plural(len(missing), 'KPI-day')} without data" if missing else
+                 "no KPI-day without data"]
+        if insufficient:
+            parts.append(f"{text.plural(len(insufficient), 'day')} with too little data for "
+                         "a health band")
+        listed = text.and_list(parts)
+        summary = (f"{listed[:1].upper() + listed[1:]} ({mean}, which averages them "
+                   f"away: see below). Missing data is never a pass: a KPI without data is "
+                   f"left out of the health score and the rollback rules that day.")
+    rows: dict[tuple[int, str, str], list[str]] = {}
+    for g in gaps:
+        rows.setdefault((g["day"], g["start"], g["end"]), []).append(g["title"])
+    gap_rows = [{"day": day, "start": start, "end": end, "titles": titles,
+                 "duration": next(g["duration"] for g in gaps if (g["day"], g["start"],
+                                                                  g["end"]) == (day, start, end))}
+                for (day, start, end), titles in rows.items()]
+    return {"summary": summary, "gaps": gaps, "gap_rows": gap_rows, "missing": missing,
+            "insufficient": insufficient, "mean_coverage_percent": c.mean_coverage_percent}
 
 
 def provenance(spec: Spec, history: History, days: Sequence[DaySummary]) -> dict[str, Any]:

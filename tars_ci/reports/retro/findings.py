@@ -1,4 +1,10 @@
-"""What went well, what could be improved, the top recommendations and the action items."""
+"""What went well, the incidents (what could be improved, action items), the top
+recommendations.
+
+An incident (:class:`~tars_ci.pipeline.program.IncidentPlan`) is worded once, in
+:func:`incident_items`: its title, impact and actions are the same text in the "what could be
+improved" table, the action items, the executive summary and the recommendations.
+"""
 
 from __future__ import annotations
 
@@ -6,81 +12,135 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tars_ci.analysis.priority import Finding
-from tars_ci.analysis.slo import SloReport
-from tars_ci.pipeline.program import ProgramJudgement
-from tars_ci.reports import markdown
-from tars_ci.reports.retro.render import pct
+from tars_ci.pipeline.program import IncidentPlan, ProgramJudgement
+from tars_ci.reports.records import KpiComparison
+from tars_ci.reports.retro import text
+from tars_ci.reports.retro.summary import headline
 from tars_ci.spec.model import PRIORITIES, Spec
 
 
-def went_well(spec: Spec, days: Sequence[Any], slos: Sequence[SloReport],
-               worst: Mapping[str, Finding]) -> list[dict[str, Any]]:
+def went_well(spec: Spec, judged: ProgramJudgement) -> list[dict[str, Any]]:
+    """SLOs met, KPIs that never reached a finding, no rollback, no P0."""
     out = []
-    for s in slos:
-        if s.compliant:
-            out.append({"title": f"{s.name} SLO met",
-                        "detail": f"SLI {s.sli_percent:.3f}% against a {s.objective:g}% "
-                                  f"objective; {pct(s.budget_remaining_percent)} of the "
-                                  f"error budget left",
-                        "achievement_percent": (s.sli_percent or 0.0) / s.objective * 100})
-    degraded = {f.kpi for f in worst.values()}
+    for s in judged.slos:
+        r = s.report
+        if r.compliant:
+            out.append({"title": f"{r.name} SLO met",
+                        "detail": f"SLI {text.pct(r.sli_percent, 3)} against a {r.objective:g}% "
+                                  f"objective over {text.days([d.day for d in r.by_day])}",
+                        "achievement_percent": s.budget_left_share,
+                        "achievement_of": "the error budget left"})
+    named = {k for f in judged.worst.values() for k in (f.kpi,)}
+    notable = spec.thresholds.drift.notable
     for k in spec.kpis:
-        comps = [d.metrics_comparison[k.name] for d in days if k.name in d.metrics_comparison]
-        if k.name in degraded or not comps or any(c.value is None for c in comps):
+        o = judged.kpis[k.name]
+        if k.name in named or not o.days_judged or o.days_missing:
             continue
-        drifts = [abs(c.drift_percent) for c in comps if c.drift_percent is not None]
-        detail = (f"within {spec.thresholds.drift.notable:g}% of the GA baseline on all "
-                  f"{len(comps)} days (largest drift {max(drifts, default=0.0):.1f}%)")
-        within = None
-        if k.limit is not None:
-            ok = sum(1 for c in comps if c.value is not None and (
-                c.value <= k.limit if k.better == "lower" else c.value >= k.limit))
-            within = ok / len(comps) * 100
-            detail += f"; {ok} of {len(comps)} days within its {k.limit:g} {k.unit} limit"
-        out.append({"title": k.display, "detail": detail, "achievement_percent": within})
+        worst = (f"worst {text.point(o.worst, o.better)}" if o.worst is not None
+                 else "never worse than it")
+        detail = (f"no day {notable:g}% or more worse than the GA baseline over "
+                  f"{text.days(o.days_judged)} ({worst})")
+        item: dict[str, Any] = {"title": k.display, "detail": detail,
+                                "achievement_percent": None, "achievement_of": ""}
+        if o.days_within_limit is not None and k.limit is not None:
+            n = len(o.days_judged)
+            item["detail"] += (f"; within its {text.limit(k.limit, k.unit)} limit on "
+                               f"{o.days_within_limit} of {n} days")
+            item["achievement_percent"] = o.days_within_limit / n * 100.0
+            item["achievement_of"] = "the days within the limit"
+        out.append(item)
+    days = judged.days
     if days and all(d.rollback_recommendation.decision == "monitor" for d in days):
         out.append({"title": "No rollback needed", "detail": f"no rollback rule fired on any "
-                                                              f"of the {len(days)} days",
-                    "achievement_percent": None})
-    if days and not any(f.priority == "P0" for f in worst.values()):
+                    f"of the {len(days)} days", "achievement_percent": None,
+                    "achievement_of": ""})
+    if days and not any(f.priority == "P0" for f in judged.worst.values()):
         out.append({"title": "No P0 findings", "detail": "no KPI entered its "
-                                                         "immediate-rollback band",
-                    "achievement_percent": None})
+                    "immediate-rollback band", "achievement_percent": None,
+                    "achievement_of": ""})
     return out
 
 
-def improve(spec: Spec, days: Sequence[Any], worst: Mapping[str, Finding],
-             titles: Mapping[str, str]) -> list[dict[str, Any]]:
-    out = []
-    for f in worst.values():
-        seen = [d.day for d in days if any(g.id == f.id for g in d.findings)]
-        if f.kind == "degradation":
-            unit = spec.kpi(f.kpi).unit if f.kpi in titles else ""
-            impact = (f"{markdown.signed_percent(f.drift_percent)} "
-                      f"({markdown.number(f.value, unit)} vs {markdown.number(f.baseline, unit)})")
-        else:
-            impact = markdown.escape(f.detail, 200)
-        out.append({"id": f.id, "kpi": f.kpi, "title": titles.get(f.kpi, f.kpi) if
-                    f.kind != "slo_burn" else f.title, "severity": f.severity,
-                    "priority": f.priority, "day": f.day, "impact": impact, "days": seen})
-    return out
+def incident_items(spec: Spec, judged: ProgramJudgement) -> list[dict[str, Any]]:
+    """Each incident, worded once: title, impact, days, actions."""
+    return [_item(spec, judged, plan) for plan in judged.incidents]
 
 
-def recommendations(steps: Sequence[Any], drifts: Sequence[Any], judged: ProgramJudgement,
-                     titles: Mapping[str, str]) -> list[dict[str, Any]]:
+def _item(spec: Spec, judged: ProgramJudgement, plan: IncidentPlan) -> dict[str, Any]:
+    i = plan.incident
+    titles = {k.name: k.display for k in spec.kpis}
+    names = text.and_list([titles.get(k, k) for k in i.kpis])
+    if i.kind in ("degradation", "slo_burn"):
+        title = f"{text.and_list([_label(judged, f, titles) for f in i.findings])} on day {i.day}"
+    else:
+        title = f"{names}: {i.kind.replace('_', ' ')} on {text.days(plan.days)}"
+    impact = "; ".join(_impact(spec, judged, f, titles) for f in i.findings)
+    return {"id": i.id, "ids": list(i.ids), "kpis": list(i.kpis), "kind": i.kind,
+            "title": title, "severity": i.severity, "priority": i.priority, "day": i.day,
+            "days": list(plan.days), "impact": impact, "actions": list(plan.actions),
+            "detail": " ".join(f.detail for f in i.findings)}
+
+
+def _label(judged: ProgramJudgement, f: Finding, titles: Mapping[str, str]) -> str:
+    """``Availability -1.00% (worse)``, ``SLO availability burn up to 80.0×``."""
+    if f.kind == "slo_burn":
+        return f"SLO {f.kpi} burn up to {text.num(f.value, 1)}×"
+    name = titles.get(f.kpi, f.kpi)
+    c = _comparison(judged, f)
+    o = judged.kpis.get(f.kpi)
+    if c is None or c.drift_percent is None or o is None:
+        return f.title.removesuffix(f" on day {f.day}")
+    return f"{name} {text.drift(c.drift_percent, o.better)}"
+
+
+def _impact(spec: Spec, judged: ProgramJudgement, f: Finding,
+            titles: Mapping[str, str]) -> str:
+    name = titles.get(f.kpi, f.kpi)
+    if f.kind == "slo_burn":
+        s = next((s for s in judged.slos if s.report.name == f.kpi), None)
+        day = next((d for d in s.report.by_day if d.day == f.day), None) if s else None
+        used = ("" if s is None or day is None else f"; day {f.day} used "
+                f"{text.pct(day.budget_consumed_percent, 2)} of the "
+                f"{s.report.window_days:g}-day error budget")
+        return f"SLO {f.kpi}: peak burn rate {text.num(f.value, 1)}×{used}"
+    if f.kind != "degradation":
+        return f"{name}: {f.detail.split('. ')[0].rstrip('.')}"
+    c = _comparison(judged, f)
+    o = judged.kpis.get(f.kpi)
+    if c is None or o is None or c.drift_percent is None:
+        return f.title
+    return (f"{name} {text.value(c.value, o.unit)} vs {text.value(c.baseline, o.unit)} at GA: "
+            f"{text.drift(c.drift_percent, o.better)}")
+
+
+def _comparison(judged: ProgramJudgement, f: Finding) -> KpiComparison | None:
+    day = next((d for d in judged.days if d.day == f.day), None)
+    return None if day is None else day.metrics_comparison.get(f.kpi)
+
+
+def recommendations(judged: ProgramJudgement, items: Sequence[Mapping[str, Any]],
+                    spec: Spec) -> list[dict[str, Any]]:
+    """The top 10: the rollback if the verdict asks for one, each incident's actions, then
+    drifts no incident covers; an action is listed once, at its most urgent place."""
     recs: list[dict[str, Any]] = []
     verdict = judged.verdict
     if verdict is not None and verdict.verdict in ("rollback", "immediate_rollback"):
-        recs.append({"priority": "P0", "kpi": "", "action": f"Act on the rollback "
-                     f"recommendation ({verdict.verdict.replace('_', ' ')})",
-                     "reason": verdict.headline})
-    for s in steps:
-        recs.append({"priority": s.priority, "kpi": s.kpi, "action": s.action,
-                     "reason": s.reason})
-    for d in drifts:
+        recs.append({"priority": "P0", "kpi": "", "action": f"Act on the final verdict: "
+                     f"{verdict.verdict.replace('_', ' ')}", "reason": headline(
+                         verdict.verdict, verdict.headline)})
+    covered: set[str] = set()
+    for item in items:
+        covered.update(item["kpis"])
+        recs += [{"priority": item["priority"], "kpi": item["kpis"][0], "action": a,
+                  "reason": item["title"]} for a in item["actions"]]
+    for d in judged.drifts:
+        if d.kpi in covered:
+            continue
+        o = judged.kpis[d.kpi]
         recs.append({"priority": "P3", "kpi": d.kpi, "action": f"Investigate the "
-                     f"{titles.get(d.kpi, d.kpi)} drift before it becomes an incident",
-                     "reason": d.potential_causes})
+                     f"{spec.kpi(d.kpi).display} drift before it becomes an incident "
+                     f"({d.potential_causes})",
+                     "reason": f"{o.title} worst {text.point(o.worst, o.better)}"})
     seen: set[str] = set()
     unique = []
     for rec in sorted(recs, key=lambda r: PRIORITIES.index(r["priority"])):
@@ -90,13 +150,13 @@ def recommendations(steps: Sequence[Any], drifts: Sequence[Any], judged: Program
     return unique[:10]
 
 
-def action_items(worst: Mapping[str, Finding], steps: Sequence[Any]) -> dict[str, list[Any]]:
-    first_action: dict[str, str] = {}
-    for s in steps:
-        first_action.setdefault(s.kpi, s.action)
-    items: dict[str, list[Any]] = {p: [] for p in PRIORITIES}
-    for f in worst.values():
-        items[f.priority].append({"id": f.id, "title": f.title, "kpi": f.kpi, "day": f.day,
-                                  "severity": f.severity, "detail": f.detail,
-                                  "action": first_action.get(f.kpi, "")})
-    return items
+def action_items(items: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    """The incidents as checkboxes by priority (the JSON's typed action items)."""
+    out: dict[str, list[Any]] = {p: [] for p in PRIORITIES}
+    for item in items:
+        out[item["priority"]].append({
+            "id": item["id"], "ids": item["ids"], "kpis": item["kpis"], "title": item["title"],
+            "kpi": item["kpis"][0] if item["kpis"] else "", "day": item["day"],
+            "severity": item["severity"], "detail": item["impact"],
+            "action": "; ".join(item["actions"])})
+    return out
