@@ -171,12 +171,14 @@ __all__ = ["Comparison", "Status", "at_least", "compare", "format_drift", "max_s
 def format_drift_word(drift: float | None, better: Better) -> str:
     """A drift as people read it, in the KPI's bad direction: ``+12.0% (worse)`` for a
     lower-is-better KPI that rose, ``-1.0% (worse)`` for an availability drop, ``(better)``
-    for an improvement, ``0.00% (unchanged)`` below the precision shown; ``n/a`` for None."""
+    for an improvement, ``0.00% (unchanged)`` for none; a drift below 0.005 % keeps two
+    significant digits (``-0.0038% (worse)``), never "-0.00%"; ``n/a`` for None."""
     if drift is None:
         return "n/a"
-    shown = format_drift(drift)
-    if shown in ("+0.00%", "-0.00%"):  # unchanged at the precision shown
+    if drift == 0:
         return "0.00% (unchanged)"
+    # below 0.005 % two decimals would read "-0.00%": two significant digits instead
+    shown = format_drift(drift) if abs(drift) >= 0.005 else f"{drift:+.2g}%"
     worse = drift > 0 if better == "lower" else drift < 0
     return f"{shown} ({'worse' if worse else 'better'})"
 

@@ -77,7 +77,7 @@ class Gap(NamedTuple):
 
 
 class MissingDay(NamedTuple):
-    """A KPI without a value on a day (no_data, error, no_baseline or not recorded)."""
+    """A KPI without a value on a day (no_data, or error when its query failed)."""
 
     day: int
     kpi: str
@@ -93,6 +93,7 @@ class CoverageWeek(NamedTuple):
     gaps: tuple[Gap, ...]  # by day, start, KPI
     missing: tuple[MissingDay, ...]  # by day, KPI
     insufficient: tuple[int, ...]  # days whose health is insufficient_data
+    joined: tuple[tuple[str, int], ...] = ()  # (KPI, first day judged) for KPIs added later
 
 
 class Episode(NamedTuple):
@@ -212,15 +213,19 @@ def _health(recorded: Sequence[RecordedDay]) -> HealthWeek:
 def _coverage(spec: Spec, days: Sequence[DaySummary], health: HealthWeek) -> CoverageWeek:
     gaps = sorted((Gap(d.day, g.kpi, g.start, g.end, g.minutes) for d in days
                    for g in d.data_gaps), key=lambda g: (g.day, g.start, g.kpi))
-    missing = tuple(MissingDay(d.day, k.name, d.metrics_comparison[k.name].status
-                               if k.name in d.metrics_comparison else "absent")
-                    for d in days for k in spec.kpis
-                    if k.name not in d.metrics_comparison
-                    or d.metrics_comparison[k.name].status in ("no_data", "error"))
+    # a KPI absent from a day was not in the spec then: a spec change, not missing data
+    missing = tuple(MissingDay(d.day, name, c.status) for d in days
+                    for name, c in d.metrics_comparison.items()
+                    if name in {k.name for k in spec.kpis} and c.status in ("no_data", "error"))
     cover = [c.coverage for d in days for c in d.metrics_comparison.values()]
     mean = sum(cover) / len(cover) * 100 if cover else 0.0
+    joined = []
+    for k in spec.kpis:
+        judged = [d.day for d in days if k.name in d.metrics_comparison]
+        if judged and days and judged[0] != days[0].day:
+            joined.append((k.name, judged[0]))
     return CoverageWeek(len(spec.kpis), len(days), mean, tuple(gaps), missing,
-                        health.insufficient)
+                        health.insufficient, tuple(joined))
 
 
 def _slo(report: SloReport, days: Sequence[DaySummary]) -> SloOutcome:

@@ -25,7 +25,11 @@ def coverage(spec: Spec, judged: ProgramJudgement) -> dict[str, Any]:
                      else h.coverage * 100.0, "note": h.note}
                     for h in judged.health.days if h.day in c.insufficient]
     mean = f"mean sample coverage {text.pct(c.mean_coverage_percent)}"
-    if not gaps and not missing and not insufficient:
+    later = text.and_list([f"{titles.get(k, k)} from day {d}" for k, d in c.joined])
+    if not gaps and not missing and not insufficient and later:
+        summary = (f"Every KPI had data on every day it was judged ({later}, after joining "
+                   f"the spec), with no gap of 15 minutes or more ({mean}).")
+    elif not gaps and not missing and not insufficient:
         summary = (f"All {text.plural(c.kpis, 'KPI')} had data on all "
                    f"{text.plural(c.days, 'day')}, with no gap of 15 minutes or more "
                    f"({mean}).")
@@ -49,6 +53,7 @@ def coverage(spec: Spec, judged: ProgramJudgement) -> dict[str, Any]:
                                                                   g["end"]) == (day, start, end))}
                 for (day, start, end), titles in rows.items()]
     return {"summary": summary, "gaps": gaps, "gap_rows": gap_rows, "missing": missing,
+            "joined": [{"kpi": k, "first_day": d} for k, d in c.joined],
             "insufficient": insufficient, "mean_coverage_percent": c.mean_coverage_percent}
 
 

@@ -34,12 +34,13 @@ def went_well(spec: Spec, judged: ProgramJudgement) -> list[dict[str, Any]]:
     notable = spec.thresholds.drift.notable
     for k in spec.kpis:
         o = judged.kpis[k.name]
-        if k.name in named or not o.days_judged or o.days_missing:
+        if k.name in named or not o.days_judged or any(
+                status != "absent" for _, status in o.days_missing):
             continue
-        worst = (f"worst {text.point(o.worst, o.better)}" if o.worst is not None
-                 else "never worse than it")
         detail = (f"no day {notable:g}% or more worse than the GA baseline over "
-                  f"{text.days(o.days_judged)} ({worst})")
+                  f"{text.days(o.days_judged)} (worst {text.point(o.worst, o.better)})"
+                  if o.worst is not None else
+                  f"never worse than the GA baseline over {text.days(o.days_judged)}")
         item: dict[str, Any] = {"title": k.display, "detail": detail,
                                 "achievement_percent": None, "achievement_of": ""}
         if o.days_within_limit is not None and k.limit is not None:
@@ -69,10 +70,10 @@ def incident_items(spec: Spec, judged: ProgramJudgement) -> list[dict[str, Any]]
 def _item(spec: Spec, judged: ProgramJudgement, plan: IncidentPlan) -> dict[str, Any]:
     i = plan.incident
     titles = {k.name: k.display for k in spec.kpis}
-    names = text.and_list([titles.get(k, k) for k in i.kpis])
     if i.kind in ("degradation", "slo_burn"):
         title = f"{text.and_list([_label(judged, f, titles) for f in i.findings])} on day {i.day}"
     else:
+        names = text.and_list(list(dict.fromkeys(_name(f, titles) for f in i.findings)))
         title = f"{names}: {i.kind.replace('_', ' ')} on {text.days(plan.days)}"
     impact = "; ".join(_impact(spec, judged, f, titles) for f in i.findings)
     return {"id": i.id, "ids": list(i.ids), "kpis": list(i.kpis), "kind": i.kind,
@@ -93,9 +94,14 @@ def _label(judged: ProgramJudgement, f: Finding, titles: Mapping[str, str]) -> s
     return f"{name} {text.drift(c.drift_percent, o.better)}"
 
 
+def _name(f: Finding, titles: Mapping[str, str]) -> str:
+    """``SLO availability`` for an SLO's finding, else the KPI's title."""
+    return f"SLO {f.kpi}" if f.id.startswith("slo:") else titles.get(f.kpi, f.kpi)
+
+
 def _impact(spec: Spec, judged: ProgramJudgement, f: Finding,
             titles: Mapping[str, str]) -> str:
-    name = titles.get(f.kpi, f.kpi)
+    name = _name(f, titles)
     if f.kind == "slo_burn":
         s = next((s for s in judged.slos if s.report.name == f.kpi), None)
         day = next((d for d in s.report.by_day if d.day == f.day), None) if s else None
@@ -103,6 +109,8 @@ def _impact(spec: Spec, judged: ProgramJudgement, f: Finding,
                 f"{text.pct(day.budget_consumed_percent, 2)} of the "
                 f"{s.report.window_days:g}-day error budget")
         return f"SLO {f.kpi}: peak burn rate {text.num(f.value, 1)}×{used}"
+    if f.kind == "no_data":
+        return f"{name}: no data on day {f.day}"
     if f.kind != "degradation":
         return f"{name}: {f.detail.split('. ')[0].rstrip('.')}"
     c = _comparison(judged, f)

@@ -94,9 +94,12 @@ def executive_summary(spec: Spec, judged: ProgramJudgement,
         parts.append(f"{text.days(health.insufficient).capitalize()} had insufficient data for "
                      f"a health score.")
     counts = {p: sum(1 for i in items if i["priority"] == p) for p in PRIORITIES}
-    parts.append(f"{text.plural(len(items), 'action item')} from "
-                 f"{text.plural(len(judged.worst), 'finding')}: "
-                 + ", ".join(f"{counts[p]} {p}" for p in PRIORITIES) + ".")
+    if items:
+        parts.append(f"{text.plural(len(items), 'action item')} from "
+                     f"{text.plural(len(judged.worst), 'finding')}: "
+                     + ", ".join(f"{counts[p]} {p}" for p in PRIORITIES) + ".")
+    else:
+        parts.append("No finding on any day: no action items.")
     if items:
         top = items[0]
         parts.append(f"Most urgent: {markdown.escape(top['title'])} ({top['priority']}, "
