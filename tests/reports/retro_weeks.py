@@ -7,6 +7,7 @@ never by running the pipeline, so each expected output can be checked by hand.
   (insufficient_data), a 2-hour scrape gap: the SLO is missed and the verdict is rollback.
 - :func:`recovered_week` — a p99 spike on day 2 (P1), a memory step on day 3: recovered.
 - :func:`quiet_week` — nothing to find.
+- :func:`overspent_week` — the SLO's budget spent before the week is over.
 - :func:`changed_week` — thresholds changed on day 4, a KPI added late, one removed.
 """
 
@@ -202,6 +203,16 @@ def quiet_week() -> tuple[Spec, History]:
                   cost_usd_per_hour=[10.0] * 7)
     built = [recorded_day(SPEC, n, v, health=(100.0, "excellent"))
              for n, v in enumerate(days, start=1)]
+    return SPEC, records.history(records.ga_summary(BASE), built)
+
+
+def overspent_week() -> tuple[Spec, History]:
+    """0.5 % of requests fail every day: 5× the budget's pace, 16.67 % of the 30-day budget a
+    day, 116.67 % after 7 days."""
+    days = series(error_rate=[0.5] * 7, p99_latency_ms=[120.0] * 7,
+                  memory_percent=[50.0] * 7, cost_usd_per_hour=[10.0] * 7)
+    built = [recorded_day(SPEC, n, v, health=(80.0, "good"), burn=records.slo_burn(
+        99.9, {"5m": 5.5, "1h": 5.0, "6h": 5.0})) for n, v in enumerate(days, start=1)]
     return SPEC, records.history(records.ga_summary(BASE), built)
 
 

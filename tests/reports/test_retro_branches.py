@@ -464,3 +464,55 @@ def test_changed_week_names_the_spec_changes_and_judges_days_as_recorded() -> No
         ('- cpu_percent was removed from the spec; it is recorded on days 0–3 and left out of '
          'this retrospective.'),
     )
+
+
+def test_an_overspent_budget_is_said_so_never_as_a_negative_budget_left() -> None:
+    """0.5 % bad every day: burn 0.5 / 0.1 = 5×, 5 / 30 = 16.67 % of the budget a day,
+    116.67 % in 7 days: overspent by 16.67 %; nothing is left to project."""
+    md, doc = build(retro_weeks.overspent_week)
+    sections = split(md)
+    assert ("SLO availability missed: SLI 99.500% vs 99.9%, its error budget overspent by "
+            "16.7%.") in sections["Executive summary"]
+    assert "SLO met" not in sections["What went well"]
+    (slo,) = doc["slos"]  # type: ignore[attr-defined]
+    assert slo["budget_left_share"] == 0.0  # the achievement it would show: never below 0
+    assert sections['SLO compliance'] == lines(
+        '### availability (objective 99.900%, 30-day window)',
+        '',
+        '- SLI over days 1–7: 99.500% — not compliant',
+        '- Error budget: 116.7% of the 30-day budget consumed: overspent by 16.7%',
+        '- Budget left lasts: none: the error budget is already spent',
+        '',
+        '| Day | SLI | Compliant | Budget consumed | Burn rate |',
+        '|---:|---:|---|---:|---:|',
+        '| 1 | 99.500% | no | 16.67% | 5.00 |',
+        '| 2 | 99.500% | no | 16.67% | 5.00 |',
+        '| 3 | 99.500% | no | 16.67% | 5.00 |',
+        '| 4 | 99.500% | no | 16.67% | 5.00 |',
+        '| 5 | 99.500% | no | 16.67% | 5.00 |',
+        '| 6 | 99.500% | no | 16.67% | 5.00 |',
+        '| 7 | 99.500% | no | 16.67% | 5.00 |',
+        '',
+        ('Peak burn rate by window (multi-window, multi-burn-rate alerts; 1.0 spends the budget '
+         'exactly over the window):'),
+        '',
+        '| Day | 5m | 1h | 6h |',
+        '|---:|---:|---:|---:|',
+        '| 1 | 5.50 | 5.00 | 5.00 |',
+        '| 2 | 5.50 | 5.00 | 5.00 |',
+        '| 3 | 5.50 | 5.00 | 5.00 |',
+        '| 4 | 5.50 | 5.00 | 5.00 |',
+        '| 5 | 5.50 | 5.00 | 5.00 |',
+        '| 6 | 5.50 | 5.00 | 5.00 |',
+        '| 7 | 5.50 | 5.00 | 5.00 |',
+        '',
+        'No burn-rate alert fired.',
+        '',
+        '```mermaid',
+        'xychart-beta',
+        '    title "availability error budget remaining (%)"',
+        '    x-axis [D0, D1, D2, D3, D4, D5, D6, D7]',
+        '    y-axis "remaining %" -28.33 --> 111.7',
+        '    line [100, 83.33, 66.67, 50, 33.33, 16.67, -1.103e-11, -16.67]',
+        '```',
+    )

@@ -37,7 +37,8 @@ def built(week: Callable[[], tuple[Spec, History]]) -> Callable[[], tuple[str, d
 
 CASES = {"demo": demo, "rollback": built(retro_weeks.rollback_week),
          "recovered": built(retro_weeks.recovered_week),
-         "changed": built(retro_weeks.changed_week), "quiet": built(retro_weeks.quiet_week)}
+         "changed": built(retro_weeks.changed_week), "quiet": built(retro_weeks.quiet_week),
+         "overspent": built(retro_weeks.overspent_week)}
 
 
 # --------------------------------------------------------------------------- parsing
@@ -169,12 +170,14 @@ def test_slis_budgets_health_and_the_verdict_read_the_same_everywhere(
     slo_text = section(md, "SLO compliance")
     wins = section(md, "What went well")
     for s in doc["slos"]:
-        said = re.search(rf"SLO {s['name']} \w+(?: \(missing data\))?: SLI (\S+) vs \S+, (\S+) "
-                         rf"of the error budget left", summary)
+        said = re.search(rf"SLO {s['name']} [\w ]+(?: \(missing data\))?: SLI (\S+) vs \S+, "
+                         rf"(?:(\S+) of the error budget left|its error budget overspent by "
+                         rf"(\S+))\.", summary)
         assert said, s["name"]
         sub = slo_text.split(f"### {s['name']} ", 1)[1]
         assert f"- SLI over days 1–7: {said.group(1)} —" in sub
-        assert f", {said.group(2)} left" in sub
+        assert (f", {said.group(2)} left" if said.group(2) else
+                f": overspent by {said.group(3)}") in sub
         met = re.search(rf"\*\*{s['name']} SLO met\*\*: SLI (\S+) .* achievement (\S+) "
                         rf"\(the error budget left\)", wins)
         assert (met is not None) == bool(s["compliant"])

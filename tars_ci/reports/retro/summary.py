@@ -108,9 +108,12 @@ def executive_summary(spec: Spec, judged: ProgramJudgement,
         r = s.report
         state = ("met" if r.compliant else "missed" if r.compliant is not None
                  else "not judged (missing data)")
+        left = r.budget_remaining_percent
+        budget = ("its error budget unknown" if left is None else
+                  f"its error budget overspent by {text.pct(-left)}" if left < 0 else
+                  f"{text.pct(left)} of the error budget left")
         parts.append(f"SLO {markdown.escape(r.name)} {state}: SLI {text.pct(r.sli_percent, 3)} "
-                     f"vs {r.objective:g}%, {text.pct(r.budget_remaining_percent)} of the error "
-                     f"budget left.")
+                     f"vs {r.objective:g}%, {budget}.")
     cost = judged.cost
     if cost.average_daily is not None and cost.ga_day_total is not None:
         parts.append(f"Cost averaged {text.money(cost.average_daily)}/day, "
