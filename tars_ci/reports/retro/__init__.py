@@ -39,10 +39,12 @@ def build(spec: Spec, history: History,
     items = incident_items(spec, judged)
     drifts = [drift_row(judged.kpis[d.kpi], d.potential_causes) for d in judged.drifts]
     health = [health_row(h) for h in judged.health.days]
+    final_ = final(judged)
     model: dict[str, Any] = {
         "release": release_block(spec),
         "health_by_day": health,
-        "final_recommendation": final(judged),
+        "final_recommendation": final_,
+        "final_headline": final_.pop("shown"),  # the headline without the verdict repeated
         "decision_steady": steady(judged),
         "what_went_well": went_well(spec, judged),
         "what_could_be_improved": items,

@@ -32,11 +32,10 @@ def final(judged: ProgramJudgement) -> dict[str, Any]:
     verdict, last = judged.verdict, judged.final
     if verdict is None or last is None:
         return {"decision": "unknown", "reasons": ["no day recorded"], "rules": [],
-                "headline": "no day recorded", "changes": []}
+                "headline": "no day recorded", "shown": "no day recorded", "changes": []}
     reasons = list(verdict.reasons) or list(last.reasons)
-    return {"decision": verdict.verdict, "headline": headline(verdict.verdict,
-                                                              verdict.headline),
-            "reasons": reasons,
+    return {"decision": verdict.verdict, "headline": verdict.headline,
+            "shown": headline(verdict.verdict, verdict.headline), "reasons": reasons,
             "rules": list(last.rules), "changes": [c.sentence for c in verdict.changes]}
 
 
