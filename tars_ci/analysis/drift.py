@@ -30,7 +30,7 @@ from typing import Literal, NamedTuple
 
 from tars_ci.analysis.kpis import Measurement, format_value
 from tars_ci.spec.levels import severity_at_least, severity_rank, worst_severity
-from tars_ci.spec.model import DriftThresholds, Kpi, Severity
+from tars_ci.spec.model import Better, DriftThresholds, Kpi, Severity
 
 Status = Literal["pass", "warning", "fail", "no_data", "error", "no_baseline"]
 
@@ -166,6 +166,21 @@ def max_severity(a: Severity | None, b: Severity | None) -> Severity | None:
 
 __all__ = ["Comparison", "Status", "at_least", "compare", "format_drift", "max_severity",
            "severity_for", "severity_rank", "status_for"]
+
+
+def format_drift_word(drift: float | None, better: Better) -> str:
+    """A drift as people read it, in the KPI's bad direction: ``+12.0% (worse)`` for a
+    lower-is-better KPI that rose, ``-1.0% (worse)`` for an availability drop, ``(better)``
+    for an improvement, ``0.00% (unchanged)`` for none; a drift below 0.005 % keeps two
+    significant digits (``-0.0038% (worse)``), never "-0.00%"; ``n/a`` for None."""
+    if drift is None:
+        return "n/a"
+    if drift == 0:
+        return "0.00% (unchanged)"
+    # below 0.005 % two decimals would read "-0.00%": two significant digits instead
+    shown = format_drift(drift) if abs(drift) >= 0.005 else f"{drift:+.2g}%"
+    worse = drift > 0 if better == "lower" else drift < 0
+    return f"{shown} ({'worse' if worse else 'better'})"
 
 
 def format_drift(drift: float | None) -> str:

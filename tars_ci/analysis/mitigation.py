@@ -1,7 +1,8 @@
 """The day's mitigation plan: what to do about each finding, most urgent first.
 
-For a ``degradation`` the KPI's own ``mitigations`` from the spec are proposed (a generic
-investigation step when it has none). A ``no_data`` finding always gets the data-path step,
+For a ``degradation`` the KPI's own ``mitigations`` from the spec are proposed; a KPI without
+them gets a first investigation step that fits its kind (:mod:`tars_ci.analysis.kinds`: a
+cost is broken down by component and region, memory by instance, never "by route"). A ``no_data`` finding always gets the data-path step,
 because the KPI's mitigations are about the service degrading, not about its telemetry; a
 ``query_error`` finding gets the fix-the-query step; an ``slo_burn`` finding gets the
 error-budget step. Steps are ordered by the finding's priority,
@@ -14,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
+from tars_ci.analysis.kinds import investigation_step
 from tars_ci.analysis.priority import Finding, finding_order
 from tars_ci.spec.model import Priority, Spec
 
@@ -59,7 +61,9 @@ def _actions(finding: Finding, spec: Spec) -> tuple[str, ...]:
                 f"error-budget policy until the burn rate is back below 1")
     elif kpi is not None and kpi.mitigations:
         return kpi.mitigations
+    elif kpi is not None:
+        step = investigation_step(kpi)
     else:
-        step = (f"Investigate the {name} change since GA: compare against the GA baseline by "
-                f"instance and route, and review what the release changed")
+        step = (f"Investigate the {name} change since GA: compare against the GA baseline and "
+                f"review what the release changed")
     return (step,)

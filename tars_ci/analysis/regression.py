@@ -45,13 +45,13 @@ drift ≥ notable). Worked examples (seed thresholds):
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from typing import Literal, NamedTuple
 
 import numpy as np
 
 from tars_ci.analysis.drift import Comparison, compare
+from tars_ci.analysis.kinds import potential_causes
 from tars_ci.analysis.kpis import Measurement
 from tars_ci.analysis.shape import ShapeName, classify_shape
 from tars_ci.spec.levels import severity_rank
@@ -116,22 +116,50 @@ class UnexpectedDrift(NamedTuple):
 def trend(kpi: Kpi, baseline: float | None, values: Mapping[int, float | None],
           th: DriftThresholds, days: int) -> Trend:
     """The trend of ``kpi`` over days 1..``days`` from {day: value}; absent, None or NaN is
-    no data that day."""
-    if any(not 1 <= d <= days for d in values):
-        raise ValueError(f"{kpi.name}: days must be within 1..{days}, got {sorted(values)}")
-    by_day = tuple((d, _finite(values.get(d))) for d in range(1, days + 1))
-    seen = [(d, v) for d, v in by_day if v is not None]
+    no data that day. Each day is compared with ``baseline`` here (:func:`trend_of` takes
+    the days' comparisons as they were recorded)."""
+    _check_days(kpi, values, days)
     base = _finite(baseline)
-    if base is None or not seen:
-        why = "no GA baseline" if base is None else "no day has data"
-        return Trend(kpi.name, "unknown", None, None, None, None, by_day, None, False, base,
-                     None, None, len(seen), why)
+    by_day = tuple((d, _finite(values.get(d))) for d in range(1, days + 1))
+    if base is None:
+        return _unknown(kpi, base, by_day, "no GA baseline")
     base_m = Measurement(kpi.name, "ok", base, 1.0, 1, "")
     comps = {d: compare(kpi, Measurement(kpi.name, "ok", v, 1.0, 1, ""), base_m, th)
-             for d, v in seen}
+             for d, v in by_day if v is not None}
+    return _trend(kpi, base, comps, by_day, th)
+
+
+def trend_of(kpi: Kpi, baseline: float | None, comparisons: Mapping[int, Comparison],
+             th: DriftThresholds, days: int) -> Trend:
+    """The trend of ``kpi`` over days 1..``days`` from each day's comparison as the day
+    summaries recorded it, so the trend's drifts, severities and worst day are the very
+    numbers the days and their findings were judged with (even when thresholds changed
+    mid-program). A day without a comparison, or whose comparison has no value, no GA
+    baseline or a failed query, is no data for the trend."""
+    _check_days(kpi, comparisons, days)
+    by_day = tuple((d, _finite(comparisons[d].value) if d in comparisons else None)
+                   for d in range(1, days + 1))
+    base = _finite(baseline)
+    if base is None:
+        return _unknown(kpi, base, by_day, "no GA baseline")
+    return _trend(kpi, base, judged_days(comparisons), by_day, th)
+
+
+def judged_days(comparisons: Mapping[int, Comparison]) -> dict[int, Comparison]:
+    """The days a trend uses: a value compared with the baseline (pass, warning or fail)."""
+    return {d: c for d, c in sorted(comparisons.items())
+            if c.status in ("pass", "warning", "fail") and _finite(c.value) is not None}
+
+
+def _trend(kpi: Kpi, base: float, comps: Mapping[int, Comparison],
+           by_day: tuple[tuple[int, float | None], ...], th: DriftThresholds) -> Trend:
+    """The trend from the days' comparisons with a known baseline."""
+    if not comps:
+        return _unknown(kpi, base, by_day, "no day has data")
+    seen = sorted(comps)
     worst, wc = worst_day(comps)
     is_bad = wc.severity is not None or (wc.bad_drift_percent or 0.0) > 0
-    final_bad = comps[seen[-1][0]].bad_drift_percent
+    final_bad = comps[seen[-1]].bad_drift_percent
     floor = trend_floor(kpi, base, th)
     direction, slope, spread, spike, why, fitted = _classify(comps, floor)
     sign = 1.0 if kpi.better == "lower" else -1.0
@@ -146,6 +174,17 @@ def trend(kpi: Kpi, baseline: float | None, values: Mapping[int, float | None],
                  wc.bad_drift_percent, by_day, wc.severity, worsening or wc.severity is not None,
                  base, final_bad, spike, len(seen), why, shape.name, shape.summary,
                  shape.step_day, shape.step_percent, shape.recovered_day)
+
+
+def _unknown(kpi: Kpi, base: float | None, by_day: tuple[tuple[int, float | None], ...],
+             why: str) -> Trend:
+    return Trend(kpi.name, "unknown", None, None, None, None, by_day, None, False, base, None,
+                 None, sum(1 for _, v in by_day if v is not None), why)
+
+
+def _check_days(kpi: Kpi, days_given: Mapping[int, object], days: int) -> None:
+    if any(not 1 <= d <= days for d in days_given):
+        raise ValueError(f"{kpi.name}: days must be within 1..{days}, got {sorted(days_given)}")
 
 
 def worst_day(days: Mapping[int, Comparison]) -> tuple[int, Comparison]:
@@ -174,7 +213,21 @@ def regression_report(kpis: Sequence[Kpi], baselines: Mapping[str, float | None]
                       days: int) -> RegressionReport:
     """Trends of every KPI over days 1..``days`` from {kpi: {day: value}}; a missing KPI or
     day is no data."""
-    trends = [trend(k, baselines.get(k.name), values.get(k.name, {}), th, days) for k in kpis]
+    return ranked_report(kpis, [trend(k, baselines.get(k.name), values.get(k.name, {}), th,
+                                      days) for k in kpis], days)
+
+
+def regression_report_of(kpis: Sequence[Kpi], baselines: Mapping[str, float | None],
+                         comparisons: Mapping[str, Mapping[int, Comparison]],
+                         th: DriftThresholds, days: int) -> RegressionReport:
+    """Trends of every KPI from the days' recorded comparisons (:func:`trend_of`)."""
+    return ranked_report(kpis, [trend_of(k, baselines.get(k.name),
+                                         comparisons.get(k.name, {}), th, days)
+                                for k in kpis], days)
+
+
+def ranked_report(kpis: Sequence[Kpi], trends: Sequence[Trend], days: int) -> RegressionReport:
+    """The report of ``trends`` (one per KPI, in KPI order): regressions ranked."""
     better = {k.name: k.better for k in kpis}
     ranked = sorted((t for t in trends if t.regression),
                     key=lambda t: (-severity_rank(t.severity), -(t.worst_bad_drift_percent or 0.0)))
@@ -200,37 +253,6 @@ def unexpected_drifts(report: RegressionReport, kpis: Sequence[Kpi],
            for t in report.trends
            if in_band(t.worst_bad_drift_percent) or in_band(t.final_bad_drift_percent)]
     return tuple(sorted(out, key=lambda u: -(u.worst_bad_drift_percent or 0.0)))
-
-
-_CAUSES: tuple[tuple[str, frozenset[str], str], ...] = (
-    ("cost", frozenset({"cost", "usd", "eur", "spend", "billing"}),
-     ("autoscaling scale-out or larger instances, traffic growth, storage or egress growth, "
-      "a changed retention or replica setting")),
-    ("error", frozenset({"error", "errors", "5xx", "failure", "failures", "failed"}),
-     ("new exception paths in the release, failing or timing-out dependencies, configuration "
-      "or feature-flag changes, retries exhausting")),
-    ("latency", frozenset({"latency", "duration", "ms", "p95", "p99", "seconds", "response"}),
-     ("slower dependency or database calls, lock contention, GC pauses, cache misses, more "
-      "work on the request path, connection-pool saturation")),
-    ("availability", frozenset({"availability", "up", "uptime", "success", "healthy"}),
-     ("crash loops, failing readiness probes, a partial dependency outage, instances on a "
-      "bad build")),
-    ("cpu", frozenset({"cpu", "processor", "throttling"}),
-     ("new hot code paths, heavier serialisation, retry storms, traffic growth, a changed "
-      "autoscaling target")),
-    ("memory", frozenset({"memory", "mem", "heap", "rss"}),
-     "a leak, cache or buffer growth, larger payloads, changed heap or GC settings"),
-)
-
-
-def potential_causes(kpi: Kpi) -> str:
-    """A hint of likely causes of a drift, from the KPI's kind (its name, title and unit)."""
-    words = set(re.split(r"[^a-z0-9]+", f"{kpi.name} {kpi.title} {kpi.unit}".lower()))
-    for kind, keys, causes in _CAUSES:
-        if (kind == "cost" and kpi.cost) or words & keys:
-            return causes
-    return ("a changed traffic mix, a dependency change or configuration drift since GA: "
-            "compare with the deploy and traffic history")
 
 
 Fit = tuple[Direction, float | None, float | None, int | None, str, list[tuple[int, float]]]

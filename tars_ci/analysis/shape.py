@@ -30,7 +30,7 @@ from typing import Literal, NamedTuple
 
 import numpy as np
 
-from tars_ci.analysis.drift import format_drift
+from tars_ci.analysis.drift import format_drift_word
 
 ShapeName = Literal["step", "slope", "spike", "recovered", "volatile", "stable", "unknown"]
 
@@ -129,4 +129,4 @@ def _word(change: float, sign: float) -> str:
 
 def _signed(drift: float, sign: float) -> str:
     """``+12.0% (worse)``; a higher-is-better KPI's drop reads ``-1.0% (worse)``."""
-    return f"{format_drift(drift)} ({_word(drift, sign)})"
+    return format_drift_word(drift, "lower" if sign > 0 else "higher")

@@ -16,6 +16,11 @@ Example: O = 99.9, W = 30 d; a day with 0.1 % bad burns at 1.0 and consumes 1/30
 the budget; seven such days consume 23.333 %, leave 76.667 %, and the budget lasts another
 76.667 / 3.333 = 23 days at that pace.
 
+:func:`exhaustion` projects the budget left two ways: at the last day's consumption and at
+the average day's, so a single incident day is never extrapolated as the trend alone
+(example: 6 days at 1× and a last day at 9× spend 20 % + 30 % of a 30-day budget; the 50 %
+left lasts 1.7 more days at day 7's pace and 7.0 days at the week's average pace).
+
 The report pools days 1..N: ``sli_percent = 1 − Σbad / Σtotal``; consumption is the sum of the
 days' consumptions (each day weighs one day, whatever its traffic); the overall burn rate is
 the mean daily burn rate, so ``consumed % = burn_rate · days_with_data / W · 100``.
@@ -185,12 +190,48 @@ def slo_report(slo: Slo, days: Sequence[SloDay], program_days: int | None = None
     sli = (1.0 - sum(d.bad for d in ok) / sum(d.total for d in ok)) * 100.0
     burn = sum(d.burn_rate or 0.0 for d in ok) / len(ok)
     remaining = 100.0 - consumed
-    per_day = consumed / len(ok)
-    to_exhaustion = (None if per_day <= 0 else 0.0 if remaining <= 0 else remaining / per_day)
+    to_exhaustion = days_left(remaining, consumed / len(ok))
     met = 100.0 - sli <= budget_fraction(slo) * 100.0 * (1.0 + _TOLERANCE)
     compliant = False if not met else (None if missing else True)
     return SloReport(slo.name, slo.objective, window, judged, sli, consumed, remaining, burn,
                      to_exhaustion, compliant, tuple(burn_down), len(ok), coverage, notes)
+
+
+class Exhaustion(NamedTuple):
+    """How long the error budget left lasts, projected two ways: at the last day's pace and
+    at the program's average pace. An incident on one day never becomes the trend: the
+    average says what the week as a whole implies, the last day what the release does now."""
+
+    remaining_percent: float | None  # of the window's budget, after the days with data
+    last_day: int | None  # the last day with an SLI
+    last_day_burn_rate: float | None
+    last_day_consumed_percent: float | None
+    days_at_last_day: float | None  # None: not burning that day; 0.0: already exhausted
+    average_burn_rate: float | None  # mean daily burn rate (the report's burn_rate)
+    average_consumed_percent: float | None  # mean daily consumption, days with data
+    days_at_average: float | None  # the report's days_to_exhaustion
+
+
+def exhaustion(report: SloReport) -> Exhaustion:
+    """When ``report``'s budget runs out at the last day's pace and at the average pace."""
+    ok = [d for d in report.by_day if d.status == "ok" and d.budget_consumed_percent is not None]
+    remaining = report.budget_remaining_percent
+    if not ok or remaining is None or report.budget_consumed_percent is None:
+        return Exhaustion(remaining, None, None, None, None, None, None, None)
+    last = ok[-1]
+    last_pace = last.budget_consumed_percent or 0.0
+    average = report.budget_consumed_percent / len(ok)
+    return Exhaustion(remaining, last.day, last.burn_rate, last_pace,
+                      days_left(remaining, last_pace), report.burn_rate, average,
+                      days_left(remaining, average))
+
+
+def days_left(remaining_percent: float, consumed_per_day: float) -> float | None:
+    """Days until ``remaining_percent`` of the budget is spent at ``consumed_per_day`` (% of
+    the budget a day): None when nothing is being spent, 0.0 when it already is."""
+    if consumed_per_day <= 0:
+        return None
+    return 0.0 if remaining_percent <= 0 else remaining_percent / consumed_per_day
 
 
 def budget_fraction(slo: Slo) -> float:

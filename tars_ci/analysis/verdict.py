@@ -27,11 +27,11 @@ from collections.abc import Mapping, Sequence
 from itertools import pairwise
 from typing import Literal, NamedTuple
 
-from tars_ci.analysis.drift import Comparison, format_drift
+from tars_ci.analysis.drift import Comparison, format_drift_word
 from tars_ci.analysis.priority import Finding
 from tars_ci.analysis.rollback import Decision, Rollback
 from tars_ci.spec import levels
-from tars_ci.spec.model import Priority
+from tars_ci.spec.model import Better, Priority
 
 Verdict = Literal["immediate_rollback", "rollback", "insufficient_data", "recovered", "monitor"]
 
@@ -52,6 +52,7 @@ class VerdictDay(NamedTuple):
     bad_drift: Mapping[str, float | None]  # KPI → bad drift % (None without data)
     rules: tuple[str, ...] = ()  # rollback rules that fired
     reasons: tuple[str, ...] = ()  # the rollback recommendation's reasons
+    drift: Mapping[str, float | None] = {}  # KPI → signed drift % (bad drift when absent)
 
 
 class DecisionChange(NamedTuple):
@@ -61,6 +62,9 @@ class DecisionChange(NamedTuple):
     before: Decision
     after: Decision
     sentence: str
+    started: tuple[str, ...] = ()  # rollback rules that fired on ``day`` and not the day before
+    stopped: tuple[str, ...] = ()  # rollback rules that fired the day before and not on ``day``
+    cleared: tuple[str, ...] = ()  # ids of the day before's P0/P1 regressions gone on ``day``
 
 
 class ProgramVerdict(NamedTuple):
@@ -83,7 +87,8 @@ def verdict_day(day: int, rollback: Rollback, findings: Sequence[Finding],
     """A :class:`VerdictDay` from one day's analysis records (or their recorded copies)."""
     return VerdictDay(day, rollback.decision, tuple(findings), health_score, health_band,
                       {k: c.bad_drift_percent for k, c in comparisons.items()},
-                      tuple(rollback.rules), tuple(rollback.reasons))
+                      tuple(rollback.rules), tuple(rollback.reasons),
+                      {k: c.drift_percent for k, c in comparisons.items()})
 
 
 def regressions(day: VerdictDay) -> tuple[Finding, ...]:
@@ -156,8 +161,9 @@ def _change(before: VerdictDay, after: VerdictDay) -> DecisionChange:
     gap = (f" (after day {before.day}; the days between are not recorded)"
            if after.day != before.day + 1 else "")
     head = (f"Day {after.day}{gap}: {_WORDS[before.decision]} → {_WORDS[after.decision]}")
-    started = [r for r in after.rules if r not in before.rules]
-    stopped = [r for r in before.rules if r not in after.rules]
+    started = tuple(r for r in after.rules if r not in before.rules)
+    stopped = tuple(r for r in before.rules if r not in after.rules)
+    cleared: list[Finding] = []
     if after.decision in ROLLBACK_CLASS and started:
         body = f"because {_list(started)} fired ({_first(after.reasons)})"
     elif after.decision in ROLLBACK_CLASS:
@@ -169,21 +175,40 @@ def _change(before: VerdictDay, after: VerdictDay) -> DecisionChange:
         if cleared:
             body += (f" and {_count(cleared)} of day {before.day} cleared ("
                      + "; ".join(_cleared(f, before, after) for f in cleared) + ")")
-    return DecisionChange(after.day, before.decision, after.decision, f"{head} {body}.")
+    return DecisionChange(after.day, before.decision, after.decision, f"{head} {body}.",
+                          started, stopped, tuple(f.id for f in cleared))
 
 
 def _cleared(finding: Finding, before: VerdictDay, after: VerdictDay) -> str:
-    """``p99 bad drift +1.0% on day 4, was +37.5%``-style note for a cleared regression: a
-    KPI's bad drift on both days (in its bad direction, whichever way is better), an SLO's
-    burn-rate alerts (an SLO may share its name with a KPI: its drift is not the SLO's)."""
+    """``p99 +1.0% (worse) on day 4, was +37.5% (worse)``-style note for a cleared
+    regression: its KPI's recorded drift on both days, read in the KPI's bad direction; an
+    SLO by its burn-rate alerts (an SLO may share its name with a KPI: its drift is not the
+    SLO's)."""
     if finding.kind == "slo_burn":
         peak = f", was up to {finding.value:.1f}×" if finding.value is not None else ""
         return f"SLO {finding.kpi}: no burn-rate alert on day {after.day}{peak}"
-    now, was = after.bad_drift.get(finding.kpi), before.bad_drift.get(finding.kpi)
+    now, was = _drift_text(after, finding.kpi), _drift_text(before, finding.kpi)
     if now is None or was is None:
         return finding.title
-    return (f"{finding.kpi} bad drift {format_drift(now)} on day {after.day}, was "
-            f"{format_drift(was)}")
+    return f"{finding.kpi} {now} on day {after.day}, was {was}"
+
+
+def _drift_text(day: VerdictDay, kpi: str) -> str | None:
+    """The KPI's drift on ``day`` in its bad direction (``-1.0% (worse)``), or None."""
+    bad = day.bad_drift.get(kpi)
+    signed = day.drift.get(kpi, bad)
+    if bad is None or signed is None:
+        return None
+    return format_drift_word(signed, _better(day, kpi) or "lower")
+
+
+def _better(day: VerdictDay, kpi: str) -> Better | None:
+    """The KPI's better direction, read from its drift and bad drift on ``day`` (the bad drift
+    is the drift in the bad direction); None when the day cannot tell."""
+    bad, signed = day.bad_drift.get(kpi), day.drift.get(kpi)
+    if bad is None or signed is None or signed == 0:
+        return None
+    return "lower" if (signed > 0) == (bad > 0) else "higher"
 
 
 def _recoveries(days: Sequence[VerdictDay], last_bad: int, last: VerdictDay) -> list[str]:
@@ -200,14 +225,14 @@ def _recoveries(days: Sequence[VerdictDay], last_bad: int, last: VerdictDay) -> 
 
 
 def _on_last_day(finding: Finding, last: VerdictDay) -> str:
-    """A cleared regression on the last day: the KPI's bad drift, or whether the SLO's
+    """A cleared regression on the last day: the KPI's drift, or whether the SLO's
     burn-rate alerts still fire (below P1); empty when there is nothing to say."""
     if finding.kind == "slo_burn":
         still = next((g for g in last.findings if g.id == finding.id), None)
         return (f"no burn-rate alert on day {last.day}" if still is None
                 else f"a {still.priority} burn-rate alert still fired on day {last.day}")
-    now = last.bad_drift.get(finding.kpi)
-    return f"bad drift {format_drift(now)} on day {last.day}" if now is not None else ""
+    now = _drift_text(last, finding.kpi)
+    return f"{finding.kpi} {now} on day {last.day}" if now is not None else ""
 
 
 def _next_day(numbers: Sequence[int], day: int) -> int:

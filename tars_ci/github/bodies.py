@@ -140,8 +140,11 @@ def retro_title(release_name: str, days: int = 7) -> str:
 
 
 def _item_line(item: ActionItem, checked: bool) -> str:
-    where = ", ".join(x for x in (f"KPI {code(item.kpi)}" if item.kpi else "",
-                                  f"day {item.day}" if item.day is not None else "") if x)
+    kpis = item.kpis or ((item.kpi,) if item.kpi else ())
+    named = (f"KPI {code(kpis[0])}" if len(kpis) == 1 else
+             "KPIs " + ", ".join(code(k) for k in kpis) if kpis else "")
+    where = ", ".join(x for x in (named, f"day {item.day}" if item.day is not None else "")
+                      if x)
     detail = f" — {inline(item.detail, limit=400)}" if item.detail else ""
     return (f"- [{'x' if checked else ' '}] **{inline(item.title)}**"
             f"{f' ({where})' if where else ''}{detail} {markers.item_marker(item.id)}")
@@ -152,8 +155,9 @@ def retro_body(release_slug: str, release_name: str, retro: Retro, links: Links,
                reviewers: frozenset[str] = frozenset()) -> str:
     """PR body: marker, executive summary, action-item checklist by priority, file links.
 
-    Items a person ticked in the current body (``checked``) stay ticked; ``reviewers`` (the
-    reviewers already asked) are recorded in a hidden marker after the first line.
+    Items a person ticked in the current body (``checked``) stay ticked; an item that now
+    groups several findings of one incident is ticked when any of them was. ``reviewers``
+    (the reviewers already asked) are recorded in a hidden marker after the first line.
     """
     lines = [markers.retro_marker(release_slug)]
     if reviewers:
@@ -164,7 +168,8 @@ def retro_body(release_slug: str, release_name: str, retro: Retro, links: Links,
         items = [i for i in retro.action_items if i.priority == priority]
         if items:
             lines += ["", f"#### {priority}"]
-            lines += [_item_line(i, i.id in checked) for i in items]
+            lines += [_item_line(i, i.id in checked or bool(checked & {*i.ids}))
+                      for i in items]
     if not retro.action_items:
         lines += ["", "_No action items._"]
     md, js = (path.rsplit("/", 1)[-1] for path in (retro.md_path, retro.json_path))

@@ -45,14 +45,16 @@ class DayReport(NamedTuple):
 
 
 class ActionItem(NamedTuple):
-    """One retrospective action item."""
+    """One retrospective action item: one incident, possibly several findings."""
 
     priority: str
-    id: str
+    id: str  # the lead finding's id (the checklist marker)
     title: str
     kpi: str
     day: int | None
     detail: str
+    ids: tuple[str, ...] = ()  # every finding id of the incident (a tick on any carries over)
+    kpis: tuple[str, ...] = ()  # every KPI (or SLO) it names
 
 
 class Retro(NamedTuple):
@@ -105,7 +107,8 @@ def release_view(store: HistoryStore, repo_root: Path) -> ReleaseReports:
     retro = None
     if outputs.retro is not None and outputs.retro_md is not None:
         items = tuple(ActionItem(priority, i.id, i.title or i.id, i.kpi, i.day,
-                                 i.detail or i.action)
+                                 i.detail or i.action, i.ids or (i.id,), i.kpis or
+                                 ((i.kpi,) if i.kpi else ()))
                       for priority in PRIORITIES
                       for i in outputs.retro.action_items.get(priority, ()))
         retro = Retro(rel(outputs.retro_md), rel(store.paths.retro_json),

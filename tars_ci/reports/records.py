@@ -49,7 +49,8 @@ R = TypeVar("R")
 
 SCHEMA_VERSION = 2
 """Version 2 added ``provenance`` (every file), late baselines, SLO burn-rate alerts, data
-gaps, the health score's coverage and trend shapes; version 1 files load."""
+gaps, the health score's coverage, trend shapes and action items naming every finding of
+one incident; version 1 files load."""
 OLDEST_READABLE = 1
 
 
@@ -325,15 +326,18 @@ class RegressionSummary(NamedTuple):
 
 
 class ActionItem(NamedTuple):
-    """A retrospective action item (a checkbox in the Markdown)."""
+    """A retrospective action item (a checkbox in the Markdown): one incident, which may
+    name several findings of one cause on one day (availability and error rate)."""
 
-    id: str
+    id: str  # the lead finding's id: publishing's checkbox marker
     title: str
-    kpi: str
+    kpi: str  # the lead finding's KPI (or SLO)
     day: int | None
     severity: Severity
     detail: str
     action: str
+    ids: tuple[str, ...] = ()  # every finding of the incident, lead first
+    kpis: tuple[str, ...] = ()  # every KPI (or SLO) it names, lead first
 
 
 class FinalRecommendation(NamedTuple):
@@ -391,3 +395,4 @@ def as_recorded(record: R) -> R:
 
 added_in(2, Trend, "shape", "summary", "step_day", "step_percent", "recovered_day")
 added_in(2, FinalRecommendation, "headline", "changes")
+added_in(2, ActionItem, "ids", "kpis")

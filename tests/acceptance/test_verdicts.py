@@ -17,6 +17,7 @@ session) with the example spec config/tars.yaml.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -125,8 +126,14 @@ def test_burst_retrospective_shows_the_burn_per_window(burst: Run) -> None:
     assert slo["burn_windows"] == WINDOWS
     days = burst.days()
     assert slo["burn_by_day"] == [{"day": n, "peaks": peaks(days[n])} for n in range(1, 8)]
-    assert slo["burn_alerts"] == [{"day": BURST_DAY, **a}
-                                  for a in days[BURST_DAY]["slo_burn"]["availability"]["alerts"]]
+    # each alert as the day recorded it, with its length (end − start) beside it
+    assert [{k: v for k, v in a.items() if k not in ("minutes", "duration")}
+            for a in slo["burn_alerts"]] == [
+        {"day": BURST_DAY, **a} for a in days[BURST_DAY]["slo_burn"]["availability"]["alerts"]]
+    for a in slo["burn_alerts"]:
+        span = (datetime.fromisoformat(a["end"].replace("Z", "+00:00"))
+                - datetime.fromisoformat(a["start"].replace("Z", "+00:00")))
+        assert a["minutes"] == pytest.approx(span.total_seconds() / 60), a
     md = burst.markdown()
     assert md.count("Peak burn rate by window") == 2  # availability and latency_p99
     header = "| Day | " + " | ".join(WINDOWS) + " |"
@@ -198,10 +205,13 @@ def test_burst_week_ends_recovered(burst: Run) -> None:
     assert [c.split(":")[0] for c in final["changes"]] == ["Day 5", "Day 6"]
     assert "monitor → immediate rollback" in final["changes"][0]
     assert "immediate rollback → monitor" in final["changes"][1]
-    # what cleared, in each KPI's bad direction (availability fell: its bad drift was +1.4 %)
-    # and the SLO by its alerts, not by the drift of the KPI that shares its name
-    assert "availability bad drift +0.00% on day 6, was +1.4%" in final["changes"][1]
-    assert "error_rate bad drift" in final["changes"][1]
+    # what cleared, in each KPI's bad direction (availability fell: "-1.4% (worse)", never
+    # "+1.4%") and the SLO by its alerts, not by the drift of the KPI that shares its name
+    word = r"\((?:worse|better|unchanged)\)"
+    assert re.search(rf"availability \S+% {word} on day 6, was -1\.4% \(worse\)",
+                     final["changes"][1]), final["changes"][1]
+    assert re.search(rf"error_rate \S+% {word} on day 6, was \+\S+% \(worse\)",
+                     final["changes"][1]), final["changes"][1]
     assert "SLO availability: no burn-rate alert on day 6, was up to 80.8×" in \
         final["changes"][1]
     assert [r for r in final["reasons"] if r.startswith("SLO availability burned")

@@ -38,10 +38,11 @@ def example_spec() -> Spec:
 
 def kpi(name: str = "k", better: str = "lower", *, unit: str = "percent",
         limit: float | None = None, critical: bool = False, weight: float = 1.0,
-        title: str = "", mitigations: tuple[str, ...] = (), aggregate: str = "mean") -> Kpi:
+        title: str = "", mitigations: tuple[str, ...] = (), aggregate: str = "mean",
+        cost: bool = False) -> Kpi:
     """A KPI with a dummy query."""
     return Kpi(name=name, query=f"{name}_metric", unit=unit, better=better,  # type: ignore[arg-type]
-               title=title, critical=critical, weight=weight, limit=limit,
+               title=title, critical=critical, weight=weight, limit=limit, cost=cost,
                mitigations=mitigations, aggregate=aggregate)  # type: ignore[arg-type]
 
 

@@ -8,6 +8,7 @@ from tars_ci.analysis.drift import (
     at_least,
     compare,
     format_drift,
+    format_drift_word,
     max_severity,
     severity_for,
     status_for,
@@ -234,3 +235,17 @@ def test_helpers() -> None:
     assert at_least(0.7499999999999999, 0.75) and not at_least(0.7499, 0.75)
     assert [format_drift(d) for d in (37.5, -0.45, 0.0, None)] == [
         "+37.5%", "-0.45%", "+0.00%", "n/a"]
+
+
+@pytest.mark.parametrize(("drift", "better", "text"), [
+    (12.0, "lower", "+12.0% (worse)"),
+    (-1.0, "higher", "-1.0% (worse)"),  # an availability drop, never "+1.0%"
+    (-4.0, "lower", "-4.0% (better)"),
+    (0.5, "higher", "+0.50% (better)"),
+    (-0.0038, "higher", "-0.0038% (worse)"),  # never a bare "-0.00%"
+    (0.0, "lower", "0.00% (unchanged)"),
+    (None, "lower", "n/a"),
+])
+def test_format_drift_word_reads_in_the_bad_direction(drift: float | None, better: str,
+                                                      text: str) -> None:
+    assert format_drift_word(drift, better) == text  # type: ignore[arg-type]

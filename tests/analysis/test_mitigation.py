@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tars_ci.analysis.drift import compare
+from tars_ci.analysis.kinds import kpi_kind
 from tars_ci.analysis.mitigation import MitigationStep, mitigation_plan
 from tars_ci.analysis.priority import Finding, findings_for_day
+from tars_ci.spec.model import Kpi
 from tests.analysis.core_builders import day_comparisons, example_spec, kpi, ok, spec
 
 SPEC = example_spec()
@@ -22,8 +26,8 @@ def test_example_day_plan() -> None:
         ("P1", "p99_latency_ms", "Check connection-pool saturation and retry storms"),
         # storage +25% medium, error rate +60% capped medium, memory no data (medium): by KPI
         ("P2", "cost_storage_usd_per_hour",
-         ("Investigate the Storage cost change since GA: compare against the GA baseline by "
-         "instance and route, and review what the release changed")),
+         ("Break Storage cost down by component, instance type and region against the GA "
+          "day; check the replica counts, retention and egress the release changed")),
         ("P2", "error_rate",
          "Break errors down by route and status; check dependency health and timeouts"),
         ("P2", "error_rate", "Review error logs for new exception types since GA"),
@@ -32,6 +36,28 @@ def test_example_day_plan() -> None:
          "data hides the release's real state")),
     ]
     assert plan[0].reason == "p99 latency +37.5% vs GA baseline (165.0 ms vs 120.0 ms) on day 2"
+
+
+@pytest.mark.parametrize(("kpi_", "kind", "words"), [
+    (kpi("cost_x", cost=True, unit="usd_per_hour"), "cost", "by component, instance type"),
+    (kpi("memory_percent", title="Memory utilisation"), "memory", "heap profiles"),
+    (kpi("rss", unit="bytes"), "memory", "by instance"),
+    (kpi("cpu_percent"), "cpu", "Profile CPU"),
+    (kpi("p99", unit="ms"), "latency", "by endpoint"),
+    (kpi("error_rate"), "error", "by route and status code"),
+    (kpi("availability", better="higher"), "availability", "failing instances or routes"),
+    (kpi("queue_depth", unit="messages"), "other", "what the release changed"),
+])
+def test_a_kpi_without_mitigations_gets_a_step_that_fits_its_kind(kpi_: Kpi, kind: str,
+                                                                   words: str) -> None:
+    assert kpi_kind(kpi_) == kind
+    s = spec(kpi_)
+    finding = findings_for_day(1, s, {kpi_.name: compare(
+        kpi_, ok(160 if kpi_.better == "lower" else 40), ok(100), s.thresholds.drift)})
+    (step,) = mitigation_plan(finding, s)
+    assert words in step.action
+    if kind in ("cost", "memory", "cpu", "latency"):  # no request routes for these
+        assert "route" not in step.action
 
 
 def test_severity_orders_steps_within_a_priority() -> None:

@@ -10,12 +10,15 @@ from collections.abc import Sequence
 
 import pytest
 
+from tars_ci.analysis.drift import Comparison, compare
+from tars_ci.analysis.kinds import potential_causes
+from tars_ci.analysis.kpis import Measurement
 from tars_ci.analysis.regression import (
     RegressionReport,
     Trend,
-    potential_causes,
     regression_report,
     trend,
+    trend_of,
     unexpected_drifts,
 )
 from tars_ci.reports.jsonio import dumps
@@ -292,3 +295,29 @@ def test_drift_at_high_is_out_of_the_band() -> None:
 ])
 def test_potential_causes_follow_the_kpi_kind(kpi: Kpi, words: str) -> None:
     assert words in potential_causes(kpi)
+
+
+def test_trend_of_recorded_comparisons_is_the_trend_of_their_values() -> None:
+    base = Measurement("cpu_percent", "ok", 45.2, 1.0, 1, "")
+    comps = {d: compare(CPU, Measurement("cpu_percent", "ok", v, 1.0, 1, ""), base, TH)
+             for d, v in enumerate(CPU_DAYS, start=1) if v is not None}
+    assert trend_of(CPU, 45.2, comps, TH, 7) == fit(CPU, 45.2, CPU_DAYS)
+
+
+def test_trend_of_keeps_the_recorded_severities_and_skips_days_without_a_value() -> None:
+    """Thresholds changed after day 3: day 2 was recorded medium at +12 % (notable 5,
+    medium 10), day 6 low at +14 % under the seeds. The worst day is the recorded medium one,
+    as the findings of those days say, not the larger drift judged by today's thresholds."""
+    strict = DriftThresholds(notable=5, medium=10, high=30, critical=50)
+    base = Measurement("memory_percent", "ok", 50.0, 1.0, 1, "")
+    drifts = {1: 2.0, 2: 12.0, 3: 3.0, 4: 1.0, 5: 2.0, 6: 14.0, 7: 2.0}
+    comps = {d: compare(MEMORY, Measurement("memory_percent", "ok", 50 * (1 + p / 100), 1.0,
+                                            1, ""), base, strict if d <= 3 else TH)
+             for d, p in drifts.items()}
+    comps[4] = Comparison("memory_percent", "error", None, 50.0, None, None, None, None, 0.0,
+                          "query failed")
+    t = trend_of(MEMORY, 50.0, comps, TH, 7)
+    assert (t.worst_day, t.severity) == (2, "medium")
+    assert t.worst_bad_drift_percent == pytest.approx(12.0)
+    assert t.days_with_data == 6 and dict(t.values_by_day)[4] is None
+    assert fit(MEMORY, 50.0, [50 * (1 + drifts[d] / 100) for d in range(1, 8)]).worst_day == 6

@@ -9,9 +9,11 @@ import numpy as np
 import pytest
 
 from tars_ci.analysis.slo import (
+    Exhaustion,
     SloDay,
     assess_day,
     budget_fraction,
+    exhaustion,
     missing_day,
     ratio_day,
     ratio_day_of,
@@ -314,3 +316,42 @@ def test_ratio_day_of_results_keeps_a_failed_query_as_error_with_its_message() -
     assert day.reason == "good query failed: bad_data: parse error (query: sum(rate(ok[5m]))"
     good = Samples(grid, np.full(4, 99.0), {})
     assert ratio_day_of(3, good, total, grid, 60.0).sli_percent == pytest.approx(99.0)
+
+
+# --------------------------------------------------------------------------- exhaustion
+
+
+def test_exhaustion_at_the_last_days_pace_beside_the_weeks() -> None:
+    # 6 days at 1× (3.333 % each = 20 %) and day 7 at 9× (30 %): 50 % left, which lasts
+    # 50 / 30 = 1.667 days at day 7's pace and 50 / (50 / 7) = 7.0 days at the average's.
+    days = [day_with_bad(d, 1.0) for d in range(1, 7)] + [day_with_bad(7, 9.0)]
+    report = slo_report(AVAILABILITY, days)
+    e = exhaustion(report)
+    assert e.remaining_percent == pytest.approx(50.0)
+    assert (e.last_day, e.last_day_burn_rate) == (7, pytest.approx(9.0))
+    assert e.last_day_consumed_percent == pytest.approx(30.0)
+    assert e.days_at_last_day == pytest.approx(5 / 3)
+    assert e.average_burn_rate == pytest.approx(15 / 7)
+    assert e.days_at_average == pytest.approx(7.0) == report.days_to_exhaustion
+
+
+def test_an_incident_on_one_day_is_not_the_last_days_pace() -> None:
+    # the incident on day 4; day 7 is quiet again: the budget lasts long at day 7's pace
+    days = [day_with_bad(d, 20.0 if d == 4 else 0.5) for d in range(1, 8)]
+    e = exhaustion(slo_report(AVAILABILITY, days))
+    assert e.last_day == 7 and e.last_day_burn_rate == pytest.approx(0.5)
+    assert e.days_at_last_day is not None and e.days_at_average is not None
+    assert e.days_at_last_day > 4 * e.days_at_average
+
+
+def test_exhaustion_when_not_burning_overspent_or_without_data() -> None:
+    quiet = exhaustion(slo_report(AVAILABILITY, [day_with_bad(d, 0.0) for d in range(1, 8)]))
+    assert (quiet.days_at_last_day, quiet.days_at_average) == (None, None)
+    spent = exhaustion(slo_report(AVAILABILITY, [day_with_bad(d, 6.0) for d in range(1, 8)]))
+    assert spent.remaining_percent is not None and spent.remaining_percent < 0
+    assert (spent.days_at_last_day, spent.days_at_average) == (0.0, 0.0)
+    # the last day without data: the pace is the last day that has one
+    gap = [day_with_bad(d, 1.0) for d in range(1, 7)] + [missing_day(7, "no data")]
+    assert exhaustion(slo_report(AVAILABILITY, gap)).last_day == 6
+    none = exhaustion(slo_report(AVAILABILITY, [missing_day(1, "no data")]))
+    assert none == Exhaustion(None, None, None, None, None, None, None, None)

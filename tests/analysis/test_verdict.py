@@ -16,9 +16,11 @@ def finding(kpi: str, day: int, priority: str, kind: str = "degradation",
 
 def day(n: int, decision: str = "monitor", *findings: Finding, rules: tuple[str, ...] = (),
         reasons: tuple[str, ...] = (), band: str = "excellent",
-        drift: dict[str, float | None] | None = None) -> VerdictDay:
+        drift: dict[str, float | None] | None = None,
+        signed: dict[str, float | None] | None = None) -> VerdictDay:
+    """A day; ``drift`` is each KPI's bad drift, ``signed`` its drift (default: the bad)."""
     return VerdictDay(n, decision, findings, 95.0, band,  # type: ignore[arg-type]
-                      drift or {"p99": 1.0}, rules, reasons)
+                      drift or {"p99": 1.0}, rules, reasons, signed or {})
 
 
 def test_a_quiet_week_is_monitor() -> None:
@@ -41,12 +43,12 @@ def test_a_regression_that_cleared_says_so() -> None:
     assert v.headline == "rollback recommended on days 2–3; recovered from day 4"
     assert (v.rollback_days, v.bad_days, v.recovered_from) == ((2, 3), (2, 3), 4)
     assert v.reasons == ("day 3 recommended rollback: p99 latency drifted +52.0%",
-                         "p99 37.5% on day 3 (P1) cleared; bad drift +1.0% on day 7")
+                         "p99 37.5% on day 3 (P1) cleared; p99 +1.0% (worse) on day 7")
     assert [c.sentence for c in v.changes] == [
         "Day 2: monitor → rollback because slo_drift fired (p99 latency (an SLO metric) "
         "drifted +55.0%).",
         "Day 4: rollback → monitor because slo_drift no longer fired and 1 P0/P1 regression "
-        "of day 3 cleared (p99 bad drift +1.0% on day 4, was +37.5%).",
+        "of day 3 cleared (p99 +1.0% (worse) on day 4, was +37.5% (worse)).",
     ]
 
 
@@ -67,7 +69,28 @@ def test_a_p1_regression_on_the_last_day_never_ends_as_monitor() -> None:
     (change,) = v.changes
     assert change.sentence == (
         "Day 6: immediate rollback → monitor because p0_band no longer fired and 1 P0/P1 "
-        "regression of day 5 cleared (availability bad drift +0.02% on day 6, was +37.5%).")
+        "regression of day 5 cleared (availability +0.02% (worse) on day 6, was +37.5% (worse)).")
+    assert (change.started, change.stopped, change.cleared) == ((), ("p0_band",),
+                                                                ("availability:degradation",))
+
+
+def test_drifts_read_in_the_kpis_bad_direction() -> None:
+    """An availability drop is "-1.0% (worse)", never "+1.0%"; a gain says "(better)"."""
+    drop = finding("availability", 2, "P1", drift=-1.0)
+    days = [day(1), VerdictDay(2, "monitor", (drop,), 60.0, "fair", {"availability": 1.0},
+                               drift={"availability": -1.0}),
+            VerdictDay(3, "monitor", (), 95.0, "excellent", {"availability": 0.0},
+                       drift={"availability": 0.02})]
+    v = program_verdict(days)
+    assert v.verdict == "recovered"
+    assert v.reasons == ("availability -1.0% on day 2 (P1) cleared; availability +0.02% "
+                         "(better) on day 3",)
+    rolled = VerdictDay(2, "rollback", (drop,), 60.0, "fair", {"availability": 1.0},
+                        ("slo_drift",), ("availability dropped",), {"availability": -1.0})
+    change = program_verdict([days[0], rolled, days[2]]).changes[-1]
+    assert change.sentence == (
+        "Day 3: rollback → monitor because slo_drift no longer fired and 1 P0/P1 regression "
+        "of day 2 cleared (availability +0.02% (better) on day 3, was -1.0% (worse)).")
 
 
 def test_a_p0_regression_on_the_last_day_is_immediate() -> None:
@@ -141,28 +164,31 @@ def test_verdict_is_plain_data() -> None:
 
 
 def test_a_cleared_regression_reads_in_its_bad_direction_and_an_slo_by_its_alerts() -> None:
-    """Availability (higher is better) fell 1.4 %: its bad drift was +1.4 %, not −1.4 %; the
-    SLO named like the KPI is judged by its burn-rate alerts, not by the KPI's drift."""
+    """Availability (higher is better) fell 1.4 %: it reads "-1.4% (worse)", its recovery
+    "(better)"; the SLO named like the KPI is judged by its burn-rate alerts, not by the KPI's
+    drift."""
     availability = finding("availability", 5, "P0", drift=-1.4)
     burn = Finding("slo:availability:burn", 5, "availability", "slo_burn", "critical", "P0",
                    80.8, None, None, "SLO availability burned its error budget at up to "
                    "80.8× on day 5 (page_fast)", "")
     days = [day(4), day(5, "immediate_rollback", availability, burn, rules=("p0_band",),
                     reasons=("Availability is 98.58% on day 5",),
-                    drift={"availability": 1.4}),
-            day(6, drift={"availability": 0.0}), day(7, drift={"availability": 0.0})]
+                    drift={"availability": 1.4}, signed={"availability": -1.4}),
+            day(6, drift={"availability": 0.0}, signed={"availability": 0.02}),
+            day(7, drift={"availability": 0.0}, signed={"availability": 0.02})]
     v = program_verdict(days)
     assert v.headline == "rollback recommended on day 5; recovered from day 6"
     assert [c.sentence for c in v.changes] == [
         "Day 5: monitor → immediate rollback because p0_band fired (Availability is 98.58% on "
         "day 5).",
         "Day 6: immediate rollback → monitor because p0_band no longer fired and 2 P0/P1 "
-        "regressions of day 5 cleared (availability bad drift +0.00% on day 6, was +1.4%; "
+        "regressions of day 5 cleared (availability +0.02% (better) on day 6, was -1.4% "
+        "(worse); "
         "SLO availability: no burn-rate alert on day 6, was up to 80.8×).",
     ]
     assert v.reasons == (
         "day 5 recommended immediate rollback: Availability is 98.58% on day 5",
-        "availability -1.4% on day 5 (P0) cleared; bad drift +0.00% on day 7",
+        "availability -1.4% on day 5 (P0) cleared; availability +0.02% (better) on day 7",
         "SLO availability burned its error budget at up to 80.8× on day 5 (page_fast) (P0) "
         "cleared; no burn-rate alert on day 7",
     )

@@ -140,6 +140,25 @@ def test_retro_body_keeps_ticks_and_escapes() -> None:
     assert markers.has_retro_marker(body, "rel")
 
 
+def test_an_incident_item_names_its_kpis_and_keeps_a_tick_on_any_of_its_findings() -> None:
+    """Availability and error rate of one incident are one item, led by availability; a
+    person who ticked the error-rate item before they were merged keeps the tick."""
+    item = ActionItem("P0", "availability:degradation",
+                      "Availability -1.00% (worse) and Error rate +1900.0% (worse) on day 5",
+                      "availability", 5, "98.95% vs 99.95%",
+                      ("availability:degradation", "error_rate:degradation"),
+                      ("availability", "error_rate"))
+    retro = Retro("r.md", "r.json", "Done.", (item,))
+    body = bodies.retro_body("rel", "api", retro, LINKS, frozenset({"error_rate:degradation"}))
+    line = next(x for x in body.splitlines() if x.startswith("- ["))
+    assert line == ("- [x] **Availability -1.00% (worse) and Error rate +1900.0% (worse) on day "
+                    "5** (KPIs `availability`, `error_rate`, day 5) — 98.95% vs 99.95% "
+                    "<!-- tars-ci:item availability:degradation -->")
+    assert markers.checked_items(body) == frozenset({"availability:degradation"})
+    untouched = bodies.retro_body("rel", "api", retro, LINKS, frozenset({"cpu:degradation"}))
+    assert "- [ ] **Availability" in untouched
+
+
 def test_huge_retro_body_is_bounded() -> None:
     retro = Retro("reports/rel/output/GA_7DAY_RETROSPECTIVE.md",
                   "reports/rel/output/GA_7DAY_RETROSPECTIVE.json", "word " * 20000,
