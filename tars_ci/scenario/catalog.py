@@ -5,7 +5,9 @@ of each KPI of config/tars.yaml:
 
 =================  ====================================================================
 availability       99.95 % on GA day (100 − error rate)
-error_rate         0.05 %; day 4 incident (09:00–17:30) → day mean 0.08 %; days 5–7 ≈ 0.052
+error_rate         0.05 %; day 4 incident (09:00–17:30) → day mean 0.08 %; day 5: a 3-hour
+                   burst of 8 % errors (13:00–16:00, an ~80× burn of the 99.9 % SLO: the
+                   fast-page alert, P0, and immediate rollback on day 5); days 6–7 ≈ 0.052
 p99 / p95 latency  120 / 80 ms; day 2 tail-latency incident 07:00–19:00 → p99 day mean ≈ 165
 cpu_percent        45.2 → 52.3 (day 7), roughly linear
 memory_percent     58 %, volatile: +12, −15, +18, −10, +16, −17, +14 % on days 1..7
@@ -46,6 +48,7 @@ from tars_ci.scenario.model import (
 
 GA = datetime(2026, 11, 2, tzinfo=timezone.utc)
 M = timedelta(minutes=1)
+BURST_PERCENT = 8.0  # the error bursts' level (the demo's day 5, the error_burst scenario)
 H = timedelta(hours=1)
 D = timedelta(days=1)
 
@@ -89,6 +92,9 @@ def demo() -> Scenario:
         DayLevels("error_percent", ERROR_DAYS, transition=3 * H),
         Spike("error_percent", 4 * D + 9 * H, 4 * D + 17 * H + 30 * timedelta(minutes=1),
               0.093, edge=timedelta(minutes=45)),
+        # day 5: a 3-hour burst of 8 % errors (13:00–16:00) — the SLO burns at about 80×
+        Spike("error_percent", 5 * D + 13 * H, 5 * D + 16 * H, BURST_PERCENT - 0.05,
+              edge=5 * M),
         DayLevels("cpu_percent",
                   tuple((CPU_DAY7 - CPU_GA) * d / 7 for d in range(8)), transition=24 * H),
         DayLevels("memory_percent", tuple(MEMORY_GA * f for f in MEMORY_DAYS),
@@ -111,7 +117,8 @@ def faults() -> Scenario:
 
 def error_burst() -> Scenario:
     """A 3-hour burst of 8 % errors on day 5 (13:00–16:00); nothing else."""
-    burst = Spike("error_percent", 5 * D + 13 * H, 5 * D + 16 * H, 8.0 - 0.05, edge=5 * M)
+    burst = Spike("error_percent", 5 * D + 13 * H, 5 * D + 16 * H, BURST_PERCENT - 0.05,
+                  edge=5 * M)
     return Scenario("error_burst", GA, 8, baselines(), (burst,), seed=11)
 
 

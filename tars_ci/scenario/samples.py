@@ -69,7 +69,12 @@ def instance_name(job: str, index: int) -> str:
 def generate(scenario: Scenario) -> SampleSet:
     """The samples of ``scenario`` (deterministic for its seed)."""
     gt = truth(scenario)
-    rng = np.random.default_rng(scenario.seed + 1)
+    # One generator per purpose and instance: binomial draws consume a generator by amounts
+    # that depend on their parameters, so with one shared stream an incident on day 5 would
+    # re-draw the latency of day 2. Separate streams keep every signal before an incident as
+    # it was (each stream is drawn in time order).
+    seeds = np.random.SeedSequence(scenario.seed + 1).spawn(1 + 2 * scenario.instances)
+    rng = np.random.default_rng(seeds[0])
     n, step = len(gt.times), scenario.step.total_seconds()
     offsets = gt.times - scenario.origin.timestamp()
     gap = np.zeros(n, dtype=bool)
@@ -92,10 +97,12 @@ def generate(scenario: Scenario) -> SampleSet:
     for i in range(scenario.instances):
         inst = (("instance", instance_name(job, i)), ("job", job))
         hide = gap | down[i]
-        for code, counts in zip(CODES, _codes(requests[i], gt, rng)):
+        codes_rng = np.random.default_rng(seeds[1 + 2 * i])
+        latency_rng = np.random.default_rng(seeds[2 + 2 * i])
+        for code, counts in zip(CODES, _codes(requests[i], gt, codes_rng)):
             out.append(Series("http_requests", "counter", "http_requests_total",
                               (("code", code),) + inst, _counter(counts, resets[i], hide)))
-        out.extend(_histogram(requests[i], cdf, rng, inst, resets[i], hide))
+        out.extend(_histogram(requests[i], cdf, latency_rng, inst, resets[i], hide))
         out.append(_gauge("service_cpu_utilization_ratio", inst, _spread(
             gt.signals["cpu_percent"], CPU_OFFSETS, i, scenario.instances) / 100.0, hide))
         out.append(_gauge("service_memory_utilization_ratio", inst, _spread(

@@ -34,7 +34,7 @@ from tests.reliability.conftest import (
 pytestmark = pytest.mark.integration
 
 HISTORY = "tars-ci: checkout-api v2.4.0 days 0, 1, 2, 3, 4, 5, 6, 7 [skip ci]"
-ISSUE = "p99_latency_ms:degradation"
+ISSUE = "availability:degradation"  # the first issue opened: P0s first
 
 
 class State(NamedTuple):
@@ -65,11 +65,12 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> State:
     """Where a fault-free scheduled run ends."""
     bare, work = demo_repository(tmp_path_factory.mktemp("reference"))
     with emulator_for(bare) as gh:
-        assert run(work, gh) == 1  # the day-2 P1 finding
+        assert run(work, gh) == 1  # day 2's P1, day 5's P0 and rollback
         done = state(work, bare, gh)
     assert [s for s, _ in done.remote["refs/heads/main"]] == ["spec", HISTORY]
     assert [(i["number"], i["state"], len(i["comments"]), i["pull"]) for i in done.github] == [
-        (1, "closed", 1, None), (2, "open", 0, f"tars-ci/retro-{SLUG}")]
+        (1, "closed", 1, None), (2, "closed", 1, None), (3, "closed", 1, None),
+        (4, "closed", 1, None), (5, "open", 0, f"tars-ci/retro-{SLUG}")]
     return done
 
 
@@ -116,7 +117,7 @@ GITHUB_FAULTS = [
     GitHubFault("403-on-close",
                 lambda: [Fault("PATCH", r"/issues/\d+$", 403, body=NO_ACCESS)], 5,
                 "close #1: GitHub answered 403: "
-                "Resource not accessible by integration", False),
+                "Resource not accessible by integration", True),
     GitHubFault("429-persistent",
                 lambda: [faults.too_many_requests("POST", r"/issues$", 1, times=10)], 5,
                 f"open issue for {ISSUE}: GitHub "

@@ -109,11 +109,12 @@ def test_hostile_strings_from_the_spec_are_inert_and_bounded_on_github(tmp_path:
                      "--reports", str(work / "reports"), "--publish", "-q"],
                     publish_env(gh)) == 1
         texts = dict(check_published(gh))
-    issue = texts["#1 body"]
+        [p99] = [it["number"] for it in gh.issues(REPO) if "p99" in it["title"]]
+    issue = texts[f"#{p99} body"]
     # the strings are there, defused, not dropped
     assert f"@{ZWSP}team" in issue and "&lt;img src=x onerror=alert(1)&gt;" in issue
-    assert texts["#1 title"].startswith("[tars-ci] checkout-api v2.4.0 @")
-    assert texts["#1 title"].endswith("…")  # 100,000 characters cut to the title limit
+    assert texts[f"#{p99} title"].startswith("[tars-ci] checkout-api v2.4.0 @")
+    assert texts[f"#{p99} title"].endswith("…")  # 100,000 characters cut to the title limit
     assert issue.startswith("<!-- tars-ci:finding release=checkout-api-v2-4-0-team-img-src-x")
 
 
@@ -136,9 +137,12 @@ def test_hostile_findings_in_the_reports_are_inert_and_bounded_on_github(
     with emulator_for(bare) as gh:
         assert main(["publish", "--spec", spec, "--reports", reports], publish_env(gh)) == 0
         texts = dict(check_published(gh))
-    assert len(texts["#1 body"]) < 6000  # the detail is cut to 2,000 characters
-    assert texts["#2 body"].startswith("<!-- tars-ci:retro release=checkout-api-v2-4-0 -->")
-    assert texts["#2 body"].endswith("_Truncated: see GA_7DAY_RETROSPECTIVE.md._")
+        [p99] = [it["number"] for it in gh.issues(REPO) if "p99_latency_ms" in it["body"]]
+        [retro] = [it["number"] for it in gh.issues(REPO, include_pulls=True) if it["pull"]]
+    assert len(texts[f"#{p99} body"]) < 6000  # the detail is cut to 2,000 characters
+    assert texts[f"#{retro} body"].startswith(
+        "<!-- tars-ci:retro release=checkout-api-v2-4-0 -->")
+    assert texts[f"#{retro} body"].endswith("_Truncated: see GA_7DAY_RETROSPECTIVE.md._")
 
 
 # --------------------------------------------------------------------------- secrets

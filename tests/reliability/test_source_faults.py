@@ -124,7 +124,7 @@ def test_a_transient_fault_is_retried_and_the_history_is_what_an_undisturbed_run
     reports = tmp_path / "reports"
     restore(reports, early_history)
     fresh.mode, fresh.first = mode, 1  # the first request fails, the rest are forwarded
-    assert run(tmp_path, fresh.url, reports, timeout="20s") == 0  # days 4-7: nothing at P1
+    assert run(tmp_path, fresh.url, reports, timeout="20s") == 1  # days 4-7: day 5's P0
     err = capsys.readouterr().err
     assert f"tars-ci: {fresh.url}: " in err and "; retry 1/1 in " in err
     assert "error:" not in err

@@ -76,17 +76,21 @@ def test_day_2_tail_latency_incident(means: dict[str, list[float | None]]) -> No
 def test_day_4_error_rate(means: dict[str, list[float | None]]) -> None:
     errors = day(means, "error_rate")
     assert errors[4] == pytest.approx(0.08, abs=0.002)
-    assert all(0.05 <= e <= 0.055 for e in errors[5:])
+    assert errors[5] == pytest.approx(0.05 + 8 * 3 / 24, abs=0.05)  # the 3-hour 8 % burst
+    assert all(0.05 <= e <= 0.055 for e in errors[6:])
     np.testing.assert_allclose(day(means, "availability") + errors, 100.0, atol=1e-9)
 
 
 def test_day_4_is_a_peak_hour_incident(means: dict[str, list[float | None]]) -> None:
     """The errors come with the traffic peak: weighting each minute by its requests gives a
     higher day value than averaging the per-minute ratios (README, "Ratio KPIs")."""
-    assert day(means, "error_rate")[4] == pytest.approx(0.0803, abs=5e-5)
+    assert day(means, "error_rate")[4] == pytest.approx(0.0807, abs=5e-5)
     assert weighted_error_rate(4) == pytest.approx(0.0910, abs=5e-5)
-    assert weighted_error_rate(0) == pytest.approx(0.0502, abs=5e-5)  # quiet: the two agree
-    assert day(means, "error_rate")[0] == pytest.approx(0.0503, abs=5e-5)
+    # the day-5 burst (13:00–16:00 UTC) is in the afternoon traffic peak too
+    assert day(means, "error_rate")[5] == pytest.approx(1.017, abs=5e-4)
+    assert weighted_error_rate(5) == pytest.approx(1.402, abs=5e-4)
+    assert weighted_error_rate(0) == pytest.approx(0.0504, abs=5e-5)  # quiet: the two agree
+    assert day(means, "error_rate")[0] == pytest.approx(0.0504, abs=5e-5)
 
 
 def test_cpu_memory_and_cost(means: dict[str, list[float | None]]) -> None:

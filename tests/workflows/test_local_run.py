@@ -113,7 +113,7 @@ def test_the_scheduled_workflow_end_to_end(tmp_path: Path, origin: Path,
         assert job.outputs == {
             "health_score": f"{days[7]['health_score']:.1f}",
             "rollback": days[7]["rollback_recommendation"]["decision"],
-            "days_processed": "[0,1,2,3,4,5,6,7]", "result": "failing", "failing_days": "[2]"}
+            "days_processed": "[0,1,2,3,4,5,6,7]", "result": "failing", "failing_days": "[2,5]"}
         outputs = step.outputs
         assert outputs["program_complete"] == "true"
         assert outputs["latest_day"] == "7"
