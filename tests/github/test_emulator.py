@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -57,6 +58,22 @@ def test_a_request_that_breaks_githubs_schema_is_refused(emulator: GitHubEmulato
     assert [(p.op_id, p.where) for p in emulator.schema_problems] == [
         ("issues/create", "request")]
     emulator.schema_problems.clear()  # expected here; the fixture checks the rest
+
+
+def test_a_request_whose_client_died_mid_body_is_dropped(emulator: GitHubEmulator) -> None:
+    """A killed run can leave half a request body on the wire: GitHub never acts on it, and
+    neither does the emulator (no issue, no schema problem for the half document)."""
+    host, port = httpx.URL(emulator.url).host, httpx.URL(emulator.url).port or 80
+    body = json.dumps({"title": "t", "body": "x" * 200}).encode()
+    with socket.create_connection((host, int(port))) as sock:
+        sock.sendall(f"POST {httpx.URL(emulator.url).path}/repos/{REPO}/issues HTTP/1.1\r\nHost: {host}\r\n"
+                     f"Authorization: token {TOKEN}\r\nContent-Type: application/json\r\n"
+                     f"Content-Length: {len(body)}\r\n\r\n".encode() + body[:40])
+        sock.shutdown(socket.SHUT_WR)
+        assert sock.recv(1024) == b""  # closed unanswered
+    r = httpx.get(f"{emulator.url}/repos/{REPO}/issues", headers=AUTH, params={"state": "all"})
+    assert r.status_code == 200 and r.json() == []
+    assert emulator.schema_problems == []
 
 
 def test_pagination_finds_the_marker_on_the_last_page(

@@ -327,6 +327,9 @@ def _make_handler(emulator: GitHubEmulator) -> type[BaseHTTPRequestHandler]:
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
+            if len(body) < length:  # the client died mid-body (a killed run): a real
+                self.close_connection = True  # server drops the request unanswered
+                return
             headers = {k.lower(): v for k, v in self.headers.items()}
             status, out, data = emulator.handle(self.command, self.path, headers, body)
             self.send_response(status)
