@@ -117,9 +117,11 @@ def test_counter_reset_makes_no_fake_spike(faults_prometheus: PrometheusServer) 
     model = expected(faults(), start, end)
     total = as_grid(results["slo:availability:total"], start, 120)
     assert_same(total, model["slo:availability:total"], "total")
-    before, around = total[:50], total[55:70]  # the reset is at slot 60
-    # a naive difference would jump by the whole pre-reset count (~10^6 requests)
-    assert around.max() < before.max() * 1.05 and around.min() > before.min() * 0.95
+    before = total[:50]  # the reset is at slot 60
+    # a naive difference would jump by the whole pre-reset count (~10^6 requests); the
+    # morning traffic rises ~10 % an hour here, so no step between two slots around the
+    # reset may exceed a tenth of the level
+    assert np.abs(np.diff(total[50:75])).max() < 0.1 * before.mean()
     errors = as_grid(results["error_rate"], start, 120)
     assert errors.max() < 0.2 and np.isfinite(errors).all()
     availability = as_grid(results["availability"], start, 120)
