@@ -20,10 +20,10 @@ from typing import Any, NamedTuple
 from tars_ci.analysis import anomaly
 from tars_ci.analysis.burn import evaluate_burn
 from tars_ci.analysis.drift import Comparison, compare
+from tars_ci.analysis.findings import findings_for_day
 from tars_ci.analysis.health import health_score
 from tars_ci.analysis.kpis import Measurement, format_value
 from tars_ci.analysis.mitigation import mitigation_plan
-from tars_ci.analysis.priority import findings_for_day
 from tars_ci.analysis.rollback import DayState, recommend
 from tars_ci.pipeline.fetch import ProgramData, burn_series, data_gaps, measure_day, slo_day
 from tars_ci.reports import documents
