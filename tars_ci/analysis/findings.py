@@ -15,8 +15,12 @@ A KPI yields
 An SLO whose SLI query failed on the day gets a ``query_error`` finding too, and one without
 data a ``no_data`` finding at the critical priority (an SLO is what the release is judged on).
 
-A degradation takes the most urgent of two priorities (:mod:`tars_ci.analysis.priority`):
-the severity map's, and the KPI's absolute band's.
+A degradation takes the most urgent of two priorities: the severity map's, and the KPI's
+absolute band's (:mod:`tars_ci.analysis.priority`).
+
+Everything here is read from the spec's compiled rules (:mod:`tars_ci.analysis.rules`):
+:func:`judge_findings` evaluates a :class:`~tars_ci.analysis.rules.RuleSet`;
+:func:`findings_for_day` compiles the spec's first.
 
 Missing data carries no measured severity; its findings say severity medium, and their
 priority comes from the data rules above.
@@ -35,12 +39,13 @@ from typing import Literal, NamedTuple
 from tars_ci.analysis.burn import BurnEpisode, BurnEvaluation
 from tars_ci.analysis.drift import Comparison, format_drift, max_severity
 from tars_ci.analysis.kpis import format_value
-from tars_ci.analysis.priority import (
-    band_bound_text,
-    band_priority,
-    band_severity,
-    most_urgent,
-    priority_for_severity,
+from tars_ci.analysis.rules import (
+    BAND_SEVERITY,
+    PRIORITY_SEVERITY,
+    NoDataRule,
+    RuleSet,
+    band_level,
+    compile_rules,
 )
 from tars_ci.analysis.slo import SloDay
 from tars_ci.spec import levels
@@ -69,27 +74,36 @@ def findings_for_day(day: int, spec: Spec, comparisons: Mapping[str, Comparison]
                      slos: Mapping[str, SloDay] | None = None,
                      burns: Mapping[str, BurnEvaluation] | None = None
                      ) -> tuple[Finding, ...]:
+    """The day's findings under the spec's rules (see :func:`judge_findings`)."""
+    return judge_findings(day, compile_rules(spec), comparisons, slos=slos, burns=burns)
+
+
+def judge_findings(day: int, rules: RuleSet, comparisons: Mapping[str, Comparison], *,
+                   slos: Mapping[str, SloDay] | None = None,
+                   burns: Mapping[str, BurnEvaluation] | None = None
+                   ) -> tuple[Finding, ...]:
     """The day's findings, sorted by priority, then severity (worst first), then KPI.
 
-    Every spec KPI is considered; one without a comparison counts as no data. ``slos`` (the
-    day's SLIs by SLO name) adds the SLOs' ``no_data`` / ``query_error`` findings, ``burns``
-    (the day's burn-rate evaluations by SLO name) their ``slo_burn`` findings.
+    Every KPI of the rules is considered; one without a comparison counts as no data.
+    ``slos`` (the day's SLIs by SLO name) adds the SLOs' ``no_data`` / ``query_error``
+    findings, ``burns`` (the day's burn-rate evaluations by SLO name) their ``slo_burn``
+    findings.
     """
-    unknown = sorted(set(comparisons) - {k.name for k in spec.kpis})
+    unknown = sorted(set(comparisons) - {k.name for k in rules.kpis})
     if unknown:
         raise ValueError(f"comparisons for KPIs not in the spec: {', '.join(unknown)}")
     found = []
-    for kpi in spec.kpis:
+    for kpi in rules.kpis:
         comparison = comparisons.get(kpi.name)
         if comparison is None or comparison.status in ("no_data", "error"):
-            found.append(_missing(day, spec, kpi, comparison))
+            found.append(_missing(day, rules.no_data_of(kpi.name), kpi, comparison))
             continue
-        finding = _degradation(day, spec, kpi, comparison)
+        finding = _degradation(day, rules, kpi, comparison)
         if finding is not None:
             found.append(finding)
     for name, sli in sorted((slos or {}).items()):
         if sli.status != "ok":
-            found.append(_slo_missing(day, spec, name, sli))
+            found.append(_slo_missing(day, rules.no_data_of(name, "slo"), sli))
     for name, evaluation in sorted((burns or {}).items()):
         burn = slo_burn_finding(day, evaluation)
         if burn is not None:
@@ -99,9 +113,7 @@ def findings_for_day(day: int, spec: Spec, comparisons: Mapping[str, Comparison]
 
 def no_data_priority(kpi: Kpi, spec: Spec) -> Priority:
     """The priority of a ``no_data`` finding of ``kpi`` (critical or not; see the module doc)."""
-    if kpi.critical:
-        return spec.priorities.no_data_critical
-    return spec.priorities.no_data or priority_for_severity("medium", spec.priorities.severity)
+    return compile_rules(spec).no_data_of(kpi.name).priority
 
 
 def finding_order(finding: Finding) -> tuple[int, int, str, str]:
@@ -110,14 +122,14 @@ def finding_order(finding: Finding) -> tuple[int, int, str, str]:
             finding.kpi, finding.id)
 
 
-def _degradation(day: int, spec: Spec, kpi: Kpi, c: Comparison) -> Finding | None:
-    band = spec.band(kpi.name)
-    level = band_priority(kpi, c.value, band)
-    severity = max_severity(c.severity, band_severity(level))
+def _degradation(day: int, rules: RuleSet, kpi: Kpi, c: Comparison) -> Finding | None:
+    band = band_level(rules.bands_of(kpi.name), c.value)
+    level = None if band is None else band.level
+    severity = max_severity(c.severity, None if level is None else BAND_SEVERITY[level])
     if severity is None:
         return None
-    by_severity = priority_for_severity(severity, spec.priorities.severity)
-    priority = most_urgent(by_severity, level)
+    by_severity = rules.priority(severity)
+    priority = levels.most_urgent(by_severity, level) or "P3"
     value, base = format_value(c.value, kpi.unit), format_value(c.baseline, kpi.unit)
     if c.severity is not None and c.drift_percent is not None:
         title = (f"{kpi.display} {format_drift(c.drift_percent)} vs GA baseline "
@@ -125,29 +137,28 @@ def _degradation(day: int, spec: Spec, kpi: Kpi, c: Comparison) -> Finding | Non
     elif c.severity is not None:
         title = f"{kpi.display} rose to {value} from a zero GA baseline on day {day}"
     else:
-        assert level is not None and band is not None
-        title = (f"{kpi.display} {value} is in the {level} band "
-                 f"({band_bound_text(kpi, level, band)}) on day {day}")
+        assert band is not None
+        title = (f"{kpi.display} {value} is in the {band.level} band "
+                 f"({band.bound_text()}) on day {day}")
     detail = [c.reason[:1].upper() + c.reason[1:] + "."]
-    if level is not None and band is not None:
-        what = " (immediate-rollback class)" if level == "P0" else ""
-        detail.append(f"Value {value} is in the {level} band "
-                      f"({band_bound_text(kpi, level, band)}){what}.")
+    if band is not None:
+        what = " (immediate-rollback class)" if band.level == "P0" else ""
+        detail.append(f"Value {value} is in the {band.level} band ({band.bound_text()}){what}.")
     detail.append(f"Priority {priority}: severity {severity} maps to {by_severity}"
                   + (f", band {level}." if level else "."))
     return Finding(f"{kpi.name}:degradation", day, kpi.name, "degradation", severity, priority,
                    c.value, c.baseline, c.drift_percent, title, " ".join(detail))
 
 
-def _missing(day: int, spec: Spec, kpi: Kpi, c: Comparison | None) -> Finding:
+def _missing(day: int, rule: NoDataRule, kpi: Kpi, c: Comparison | None) -> Finding:
     """The ``no_data`` or ``query_error`` finding of a KPI without a value for the day."""
     severity: Severity = "medium"
     if c is not None and c.status == "error":
         kind: FindingKind = "query_error"
-        priority, what = spec.priorities.query_error, "query error"
+        priority, what = rule.query_error, "query error"
         why = "a failed query is a broken data path, not a bad result"
     else:
-        kind, priority, what = "no_data", no_data_priority(kpi, spec), "no data"
+        kind, priority, what = "no_data", rule.priority, "no data"
         why = ("a critical KPI without data leaves the release unjudged" if kpi.critical
                else "missing data is not a pass")
     reason = "no comparison was computed for this KPI" if c is None else c.reason
@@ -160,22 +171,19 @@ def _missing(day: int, spec: Spec, kpi: Kpi, c: Comparison | None) -> Finding:
                    title, detail)
 
 
-def _slo_missing(day: int, spec: Spec, name: str, sli: SloDay) -> Finding:
+def _slo_missing(day: int, rule: NoDataRule, sli: SloDay) -> Finding:
     """The ``no_data`` or ``query_error`` finding of an SLO without an SLI for the day."""
+    name = rule.subject
     if sli.status == "error":
         kind: FindingKind = "query_error"
-        priority, what = spec.priorities.query_error, "query error"
+        priority, what = rule.query_error, "query error"
     else:
-        kind, priority, what = "no_data", spec.priorities.no_data_critical, "no data"
+        kind, priority, what = "no_data", rule.priority, "no data"
     reason = sli.reason or "no SLI for the day"
     detail = (f"{reason[:1].upper() + reason[1:]}. Priority {priority}: without its SLI the "
               f"SLO's compliance, error budget and burn rate are unknown for day {day}.")
     return Finding(f"slo:{name}:{kind}", day, name, kind, "medium", priority, None, None, None,
                    f"SLO {name}: {what} on day {day}", detail)
-
-
-_PRIORITY_SEVERITY: dict[Priority, Severity] = {"P0": "critical", "P1": "high", "P2": "medium",
-                                                "P3": "low"}
 
 
 def slo_burn_finding(day: int, evaluation: BurnEvaluation) -> Finding | None:
@@ -198,7 +206,7 @@ def slo_burn_finding(day: int, evaluation: BurnEvaluation) -> Finding | None:
     sentences = [_burn_sentence(e, window) for e in episodes]
     sentences.append(f"Priority {priority}: {top.alert} is a {top.priority} alert.")
     return Finding(f"slo:{evaluation.slo}:burn", day, evaluation.slo, "slo_burn",
-                   _PRIORITY_SEVERITY[priority], priority, peak, None, None, title,
+                   PRIORITY_SEVERITY[priority], priority, peak, None, None, title,
                    " ".join(sentences))
 
 

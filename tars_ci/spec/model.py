@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from itertools import pairwise
 from typing import Literal
 
 from tars_ci.spec.fields import (
@@ -40,6 +41,7 @@ from tars_ci.spec.gates import (
     GateStatistics,
     parse_bound,
 )
+from tars_ci.spec.levels import more_urgent
 from tars_ci.spec.source import Auth, Header, SourceSpec
 
 __all__ = [
@@ -513,6 +515,17 @@ class SeverityMap:
     high: Priority = field(default="P1", metadata=doc("Priority of a high finding."))
     medium: Priority = field(default="P2", metadata=doc("Priority of a medium finding."))
     low: Priority = field(default="P3", metadata=doc("Priority of a low finding."))
+
+    def problems(self) -> list[tuple[str, str]]:
+        # A worse severity must never be less urgent: the findings and the rendered alerts
+        # (one alert per severity step) then agree on the most urgent priority of a value.
+        out: list[tuple[str, str]] = []
+        for lower, worse in pairwise(SEVERITIES):
+            if more_urgent(getattr(self, lower), getattr(self, worse)):
+                out.append((worse, f"{getattr(self, worse)} is less urgent than {lower}'s "
+                                   f"{getattr(self, lower)}: a worse severity must map to the "
+                                   f"same or a more urgent priority"))
+        return out
 
 
 @dataclass(frozen=True)
