@@ -40,6 +40,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "anomaly-score": ("tars_ci.cli.anomaly_score", "score timestamp,value CSV files for anomalies"),
     "publish": ("tars_ci.cli.publish", "commit history, sync P0/P1 issues, open the retro PR"),
     "workflow": ("tars_ci.cli.workflow", "check or regenerate the workflow from the spec"),
+    "rules": ("tars_ci.cli.rules", "check or regenerate the Prometheus rules file from the spec"),
     "init": ("tars_ci.cli.init", "scaffold the spec, workflows and reports into a repository"),
     "gate": ("tars_ci.cli.gate", "evaluate one canary stage gate against Prometheus"),
 }

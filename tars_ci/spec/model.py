@@ -17,6 +17,7 @@ from datetime import datetime, time, timedelta
 from itertools import pairwise
 from typing import Literal
 
+from tars_ci.spec.alerting import AlertLabel, RulesSettings
 from tars_ci.spec.fields import (
     NAME_RE,
     PRIORITIES,
@@ -46,12 +47,12 @@ from tars_ci.spec.source import Auth, Header, SourceSpec
 
 __all__ = [
     "DEFAULT_BURN_ALERTS", "NAME_RE", "PRIORITIES", "SELECTOR", "SEVERITIES", "SLUG_RE",
-    "WINDOW", "Aggregate", "AnomalySettings", "Auth", "Band", "Better", "Bound", "BurnAlert",
-    "DriftThresholds", "GateCriterion", "GateMetric", "GateStage", "GateStatistics", "Gates",
-    "GitHubSettings", "Header", "HealthSettings", "Kpi", "KpiRatio", "Priorities", "Priority",
-    "RatioSli", "Release", "ReportSettings", "RollbackRules", "Schedule", "Secret", "Severity",
-    "SeverityMap", "Slo", "SourceSpec", "Spec", "ThresholdSli", "Thresholds", "doc",
-    "parse_bound", "slugify",
+    "WINDOW", "Aggregate", "AlertLabel", "AnomalySettings", "Auth", "Band", "Better", "Bound",
+    "BurnAlert", "DriftThresholds", "GateCriterion", "GateMetric", "GateStage",
+    "GateStatistics", "Gates", "GitHubSettings", "Header", "HealthSettings", "Kpi", "KpiRatio",
+    "Priorities", "Priority", "RatioSli", "Release", "ReportSettings", "RollbackRules",
+    "RulesSettings", "Schedule", "Secret", "Severity", "SeverityMap", "Slo", "SourceSpec",
+    "Spec", "ThresholdSli", "Thresholds", "doc", "parse_bound", "slugify",
 ]
 
 # --------------------------------------------------------------------------- release, schedule
@@ -618,6 +619,8 @@ class Spec:
     priorities: Priorities = field(default_factory=Priorities, metadata=doc("Priorities."))
     github: GitHubSettings = field(default_factory=GitHubSettings, metadata=doc("GitHub."))
     reports: ReportSettings = field(default_factory=ReportSettings, metadata=doc("Reports."))
+    rules: RulesSettings = field(default_factory=RulesSettings, metadata=doc(
+        "The Prometheus rules file `tars-ci rules` generates from the spec."))
     gates: Gates = field(default_factory=Gates, metadata=doc(
         "Canary stage gates (`tars-ci gate --stage NAME`): metrics queried per track and the "
         "criteria each rollout stage must meet before the next one."))
