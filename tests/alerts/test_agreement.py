@@ -120,7 +120,7 @@ def test_random_specs_agree_with_their_alerts(tmp_path_factory: pytest.TempPathF
 
 
 def _fed(target: alerts.Target, kpi: str, value: float) -> float:
-    from tars_ci.alerts.unittests import RESOLUTION
+    from tars_ci.alerts.cases import RESOLUTION
 
     signal = target.rules.signals[kpi]
     if not signal.is_ratio:
