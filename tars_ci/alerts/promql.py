@@ -72,6 +72,13 @@ def window_name(window: timedelta) -> str:
     return format_duration(window)
 
 
+def window_range(window: timedelta) -> str:
+    """``window`` less 1 ms as a range: a trailing window then holds ``window / interval``
+    evaluations, the steps the daily check sums, on Prometheus 2 (ranges closed at both ends,
+    so ``[1h]`` holds 61 one-minute samples) and 3 (open at the start) alike."""
+    return format_duration(window - timedelta(milliseconds=1))
+
+
 def finite(query: str) -> str:
     """``query`` without its non-finite samples, which the daily check drops too."""
     return f"(({query}) < +Inf) > -Inf"
@@ -86,12 +93,12 @@ def ratio_value(scale: float, numerator: str, denominator: str) -> str:
 
 def over_time(aggregate: Aggregate, series: str, window: timedelta) -> str:
     """The KPI's day aggregate over the trailing ``window``."""
-    return _OVER_TIME[aggregate].format(s=series, w=window_name(window))
+    return _OVER_TIME[aggregate].format(s=series, w=window_range(window))
 
 
 def sum_over_time(series: str, window: timedelta) -> str:
-    """``sum_over_time(series[w])``."""
-    return f"sum_over_time({series}[{window_name(window)}])"
+    """``sum_over_time(series[w])`` (see :func:`window_range`)."""
+    return f"sum_over_time({series}[{window_range(window)}])"
 
 
 def min_samples(window: timedelta, interval: timedelta, coverage: float) -> int:
@@ -104,7 +111,7 @@ def min_samples(window: timedelta, interval: timedelta, coverage: float) -> int:
 def error_ratio(bad: str, total: str, window: timedelta, samples: int) -> str:
     """Σbad / Σtotal over ``window``, only where ``samples`` of it have data and there was
     traffic (the daily check's burn-rate window, :func:`tars_ci.analysis.burn.window_burn`)."""
-    w = window_name(window)
+    w = window_range(window)
     return (f"(sum_over_time({bad}[{w}]) / (sum_over_time({total}[{w}]) > 0)) "
             f"and (count_over_time({total}[{w}]) >= {samples})")
 
