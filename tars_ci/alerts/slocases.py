@@ -16,6 +16,7 @@ from tars_ci.alerts.cases import (
     Firing,
     Series,
     case,
+    decimal,
     expected,
     input_series,
     kpi_series,
@@ -153,6 +154,53 @@ def burn_cases(target: Target, alerts: Sequence[AlertingRule]) -> list[dict[str,
                              input_series(series, end, iv), iv,
                              [(timedelta(0), BURN, expected(target, early, timedelta(0))),
                               (end, BURN, expected(target, firing, end))]))
+    return out
+
+
+def incident_cases(target: Target, alerts: Sequence[AlertingRule]) -> list[dict[str, Any]]:
+    """An incident like the demo's day 5, per SLO whose fastest burn alert has a long window of
+    at most 120 steps: a steady burn of half the budget for that window, a burst at 5.5× the
+    alert's factor for three windows, then the steady burn again for a window. Every step where
+    the daily check's firing set changes is checked, with the step before it, so each alert's
+    onset and reset are tested to the step with real sums over full windows."""
+    iv, step = target.interval, target.interval.total_seconds()
+    out = []
+    for slo in target.rules.slos:
+        burns = target.rules.burns_of(slo.name)
+        fast = [r for r in burns if round(r.long / iv) <= _EXACT_STEPS and r.error_ratio < 1]
+        if not fast:
+            continue
+        first = min(fast, key=lambda r: r.long)
+        n = round(first.long / iv)
+        quiet = float(round(0.5 * first.budget * RESOLUTION))
+        loud = float(round(min(1.0, 5.5 * first.factor * first.budget) * RESOLUTION))
+        bad = np.repeat([quiet, loud, quiet], [n, 3 * n, n])
+        series = BurnSeries(np.arange(bad.size) * step, bad, np.full(bad.size, RESOLUTION), step)
+        episodes = evaluate_burn(_slo_of(target, slo.name), series, 0.0, bad.size * step,
+                                 burns).episodes
+        firing = [{e.alert for e in episodes if e.start <= t < e.end} for t in series.times]
+        changes = [k for k in range(1, bad.size) if firing[k] != firing[k - 1]]
+        if not changes:  # e.g. a short window below the step: the constant cases cover it
+            continue
+        budget = float(q.budget(slo.objective))
+        long_burn = {r.alert: window_burn(series, r.long.total_seconds(), budget,
+                                          slo.burn_min_coverage)[0] for r in burns}
+        mine = {a.source.alert: a for a in alerts
+                if isinstance(a.source, SloBurnRule) and a.source.slo == slo.name}
+        checks = [(iv * k, BURN, expected(target, [Firing(mine[r.alert], float(long_burn[
+            r.alert][k])) for r in burns if r.alert in firing[k]], iv * k))
+            for k in sorted({j for k in changes for j in (k - 1, k)})]
+        labels = {"slo": slo.name, "release": target.release}
+        out.append(case(
+            f"{BURN} incident on {slo.name}: {quiet / RESOLUTION / first.budget:g}× for "
+            f"{format_duration(first.long)}, {loud / RESOLUTION / first.budget:g}× for "
+            f"{format_duration(3 * first.long)}, then {quiet / RESOLUTION / first.budget:g}×: "
+            f"onset and reset to the step",
+            [{"series": q.selector(q.SLI_BAD, labels),
+              "values": f"{decimal(quiet)}+0x{n - 1} {decimal(loud)}+0x{3 * n - 1} "
+                        f"{decimal(quiet)}+0x{n - 1}"},
+             {"series": q.selector(q.SLI_TOTAL, labels),
+              "values": f"{decimal(RESOLUTION)}+0x{bad.size - 1}"}], iv, checks))
     return out
 
 

@@ -13,7 +13,9 @@ Two files, because promtool evaluates every rule at every evaluation interval of
 - ``<name>.test.yml``, evaluated every rules interval (:mod:`~tars_ci.alerts.kpicases`): KPI
   band, drift, rollback and no-data alerts, the threshold SLOs fed from their KPI's value
   (their bad/total recording runs every interval, as in Prometheus, over the shortest long
-  window), and the short burn-rate windows to the step. Inputs are the recorded series
+  window), the short burn-rate windows to the step, and an incident like the demo's day 5
+  per SLO (a burst at 5.5× its fastest alert's factor between steady half-budget burns) with
+  every alert's onset and reset checked to the step. Inputs are the recorded series
   (``tars_ci:kpi:value``, a ratio KPI's numerator and denominator), since the spec's PromQL
   reads metrics only the service has. KPIs are tested side by side: case *P0* drives every
   KPI's P0 bound at once, each with its own series.
@@ -41,7 +43,7 @@ from tars_ci.alerts.kpicases import (
 )
 from tars_ci.alerts.model import RuleFile
 from tars_ci.alerts.render import NO_DATA, Target
-from tars_ci.alerts.slocases import burn_cases, threshold_cases, window_cases
+from tars_ci.alerts.slocases import burn_cases, incident_cases, threshold_cases, window_cases
 from tars_ci.spec.values import format_duration
 
 __all__ = ["alert_tests", "day_case", "slo_interval", "slo_tests"]
@@ -53,7 +55,8 @@ def alert_tests(target: Target, rule_file: RuleFile, rules_name: str) -> dict[st
     tests = (band_cases(target, alerts) + drift_cases(target, alerts)
              + rollback_cases(target, alerts)
              + no_data_cases(target, [a for a in alerts if a.alert == NO_DATA])
-             + threshold_cases(target, alerts) + window_cases(target, exact=True))
+             + threshold_cases(target, alerts) + window_cases(target, exact=True)
+             + incident_cases(target, alerts))
     return {"rule_files": [rules_name], "evaluation_interval": format_duration(target.interval),
             "tests": tests}
 

@@ -206,7 +206,9 @@ def _mutated(small_rules: Path, tmp_path: Path, old: str, new: str) -> Path:
     # a band alert that waits a minute less
     ("        for: 5m\n", "        for: 4m\n", "test"),
     # a burn window judged from fewer samples
-    ("[30m]) >= 15)", "[30m]) >= 14)", "test"),
+    ("[29m59s999ms]) >= 15)", "[29m59s999ms]) >= 14)", "test"),
+    # a burn window holding one sample more (Prometheus 2's [30m] over 1m evaluations)
+    ("[29m59s999ms]) > 0))", "[30m]) > 0))", "test"),
     # the wrong priority
     ("          priority: P0\n", "          priority: P1\n", "test"),
     # a threshold SLI that counts a sample on the bound as bad
@@ -217,6 +219,24 @@ def test_a_wrong_rule_fails_its_unit_tests(small_rules: Path, tmp_path: Path, ol
     folder = _mutated(small_rules, tmp_path, old, new)
     tested = promtool("test", "rules", f"svc.rules.{tests}.yml", cwd=folder)
     assert tested.returncode == 1 and "FAILED" in tested.stdout + tested.stderr
+
+
+def test_closed_ranges_fail_the_incident_case(small_rules: Path, tmp_path: Path) -> None:
+    """Ranges of a full window (Prometheus 2 then holds one sample more than the daily check
+    sums) keep the alerts firing a step too long after a burst: the incident case says so."""
+    for f in small_rules.iterdir():
+        shutil.copy(f, tmp_path / f.name)
+    path = tmp_path / RULES
+    text, count = re.subn(r"\[(\w*?)59s999ms\]",
+                          lambda m: "[" + {"59m": "1h", "5h59m": "6h", "4m": "5m",
+                                           "29m": "30m", "23h59m": "1d"}[m[1]] + "]",
+                          path.read_text(encoding="utf-8"))
+    assert count > 0
+    path.write_text(text, encoding="utf-8")
+    assert promtool("check", "rules", RULES, cwd=tmp_path).returncode == 0
+    tested = promtool("test", "rules", "svc.rules.test.yml", cwd=tmp_path)
+    assert tested.returncode == 1
+    assert "TarsCiSloBurn incident on availability" in tested.stdout + tested.stderr
 
 
 def test_drift_rules_moved_one_percent_fail_their_unit_tests(small_rules: Path,
