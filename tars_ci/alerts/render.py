@@ -202,7 +202,8 @@ def _slo_records(target: Target, slo: Slo) -> list[RecordingRule]:
         samples = q.min_samples(w, target.interval, slo.burn_min_coverage)
         out.append(RecordingRule(f"slo:sli_error:ratio_rate{q.window_name(w)}",
                                  q.error_ratio(bad, total, w, samples), labels))
-    out += [RecordingRule(q.OBJECTIVE, f"vector({q.number(slo.objective / 100)})", labels),
+    objective = float(f"{slo.objective / 100:.12g}")  # 0.999, not 0.9990000000000001
+    out += [RecordingRule(q.OBJECTIVE, f"vector({q.number(objective)})", labels),
             RecordingRule(q.ERROR_BUDGET, f"vector({q.budget(slo.objective)})", labels)]
     return out
 
