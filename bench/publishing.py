@@ -31,7 +31,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from tars_ci.analysis.priority import Finding
+from tars_ci.analysis.findings import Finding
 from tars_ci.github import markers
 from tars_ci.github.client import GitHubClient, Pacing, RetryPolicy
 from tars_ci.github.lock import LockSettings

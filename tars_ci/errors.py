@@ -13,6 +13,8 @@ Every error the library raises on purpose derives from :class:`TarsError`. Each 
     ├── ReportError               reports cannot be read or written (exit 4)
     ├── HistoryMismatch           the recorded history belongs to another release, GA time
     │                             or program length than the spec's (exit 2)
+    ├── OpenSloError              an OpenSLO document is invalid or does not map to the spec
+    │                             (exit 2); names the file, the document and the field
     └── PublishError              GitHub or git refused a write (exit 5)
         ├── GitError
         └── GitHubError
@@ -87,6 +89,15 @@ class ReportError(TarsError):
 
 class HistoryMismatch(TarsError):
     """The recorded history and the spec disagree on the release (name, GA time, length)."""
+
+
+class OpenSloError(TarsError):
+    """OpenSLO documents that cannot be imported; ``problems`` lists every one, each naming
+    the file, the document (index, kind, name) and the field."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
 
 
 class PublishError(TarsError):

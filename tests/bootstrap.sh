@@ -39,4 +39,5 @@ fi
 # 4. Static checks, then the suite.
 .venv/bin/python -m mypy
 .venv/bin/tars-ci workflow --check
+.venv/bin/tars-ci rules --check
 exec .venv/bin/python -m pytest "$@"

@@ -40,8 +40,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from tars_ci.analysis.rules import SloBurnRule, burn_rules
 from tars_ci.analysis.slo import budget_fraction
-from tars_ci.spec.model import BurnAlert, Priority, Slo
+from tars_ci.spec.model import Priority, Slo
 from tars_ci.spec.values import format_duration
 
 _TOLERANCE = 1e-9
@@ -177,8 +178,14 @@ def window_burn(series: BurnSeries, window: float, budget: float,
 # --------------------------------------------------------------------------- evaluation
 
 
-def evaluate_burn(slo: Slo, series: BurnSeries, start: float, end: float) -> BurnEvaluation:
-    """The SLO's burn-rate alerts at every step of ``series`` inside ``[start, end)``."""
+def evaluate_burn(slo: Slo, series: BurnSeries, start: float, end: float,
+                  rules: tuple[SloBurnRule, ...] | None = None) -> BurnEvaluation:
+    """The SLO's burn-rate alerts at every step of ``series`` inside ``[start, end)``:
+    ``rules``, its compiled :class:`~tars_ci.analysis.rules.SloBurnRule` records
+    (default: compiled from ``slo.burn_alerts``)."""
+    alerts = burn_rules(slo) if rules is None else rules
+    if any(r.slo != slo.name for r in alerts):
+        raise ValueError(f"burn rules of another SLO given for {slo.name}")
     if series.step <= 0:
         raise ValueError(f"step must be positive, got {series.step}")
     if not series.times.shape == series.bad.shape == series.total.shape:
@@ -186,7 +193,7 @@ def evaluate_burn(slo: Slo, series: BurnSeries, start: float, end: float) -> Bur
     budget = budget_fraction(slo)
     span = (series.times >= start) & (series.times < end)
     idx = np.flatnonzero(span)
-    windows = sorted({w.total_seconds() for a in slo.burn_alerts for w in (a.long, a.short)})
+    windows = sorted({w.total_seconds() for a in alerts for w in (a.long, a.short)})
     burns = {w: window_burn(series, w, budget, slo.burn_min_coverage) for w in windows}
     notes = []
     peaks = []
@@ -217,7 +224,7 @@ def evaluate_burn(slo: Slo, series: BurnSeries, start: float, end: float) -> Bur
     traffic = _mean_traffic(series)
     window_steps = slo.window.total_seconds() / series.step
     episodes = []
-    for alert in slo.burn_alerts:
+    for alert in alerts:
         long_burn = burns[alert.long.total_seconds()][0]
         short_burn = burns[alert.short.total_seconds()][0]
         above = alert.factor * (1 + _TOLERANCE)  # so float noise cannot tip "exactly at"
@@ -227,7 +234,8 @@ def evaluate_burn(slo: Slo, series: BurnSeries, start: float, end: float) -> Bur
             a, b = int(idx[lo]), int(idx[hi - 1])
             episodes.append(_episode(alert, series, firing, long_burn, a, b, end, budget,
                                      traffic, window_steps))
-    episodes.sort(key=lambda e: (e.start, [a.name for a in slo.burn_alerts].index(e.alert)))
+    order = [a.alert for a in alerts]
+    episodes.sort(key=lambda e: (e.start, order.index(e.alert)))
     if idx.size == 0:
         notes.append("no step of the series falls inside the evaluated span")
     return BurnEvaluation(slo.name, slo.objective, slo.window.total_seconds(), float(start),
@@ -235,7 +243,7 @@ def evaluate_burn(slo: Slo, series: BurnSeries, start: float, end: float) -> Bur
                           tuple(peaks), tuple(notes))
 
 
-def _episode(alert: BurnAlert, series: BurnSeries, firing: np.ndarray, long_burn: np.ndarray,
+def _episode(alert: SloBurnRule, series: BurnSeries, firing: np.ndarray, long_burn: np.ndarray,
              a: int, b: int, end: float, budget: float, traffic: float,
              window_steps: float) -> BurnEpisode:
     """The episode of ``alert`` firing on steps a..b (inclusive)."""
@@ -247,7 +255,7 @@ def _episode(alert: BurnAlert, series: BurnSeries, firing: np.ndarray, long_burn
     bad = min(max(bad, 0.0), max(total, 0.0))
     consumed = bad / (budget * traffic * window_steps) if traffic > 0 else 0.0
     return BurnEpisode(
-        alert.name, alert.long.total_seconds(), alert.short.total_seconds(), alert.factor,
+        alert.alert, alert.long.total_seconds(), alert.short.total_seconds(), alert.factor,
         alert.priority, float(series.times[a]),
         float(min(series.times[b] + series.step, end)), float(long_burn[k]),
         float(series.times[k]), consumed, bool(a > 0 and firing[a - 1]),

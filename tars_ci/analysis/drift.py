@@ -159,12 +159,17 @@ def at_least(x: float, bound: float) -> bool:
     return x >= bound - _TOLERANCE * max(1.0, abs(bound))
 
 
+def at_least_from(bound: float) -> float:
+    """The smallest ``x`` for which :func:`at_least` ``(x, bound)`` holds."""
+    return bound - _TOLERANCE * max(1.0, abs(bound))
+
+
 def max_severity(a: Severity | None, b: Severity | None) -> Severity | None:
     """The more severe of two severities (None is below low); see :mod:`tars_ci.spec.levels`."""
     return worst_severity(a, b)
 
 
-__all__ = ["Comparison", "Status", "at_least", "compare", "format_drift", "max_severity",
+__all__ = ["Comparison", "Status", "at_least", "at_least_from", "compare", "format_drift", "max_severity",
            "severity_for", "severity_rank", "status_for"]
 
 

@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from tars_ci.analysis.priority import Finding, FindingKind, finding_order
+from tars_ci.analysis.findings import Finding, FindingKind, finding_order
 from tars_ci.spec import levels
 from tars_ci.spec.model import Kpi, Priority, Severity, Slo, Spec
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
+from tars_ci.analysis.findings import Finding, finding_order
 from tars_ci.analysis.kinds import investigation_step
-from tars_ci.analysis.priority import Finding, finding_order
 from tars_ci.spec.model import Priority, Spec
 
 

@@ -1,74 +1,24 @@
-"""Findings: what needs attention on a day, ranked P0 (most urgent) to P3.
+"""Priorities: a KPI's absolute bands and the severity → priority map.
 
-A KPI yields
-
-- a ``degradation`` finding when its comparison has a severity or its value lies in one of
-  its absolute bands;
-- a ``no_data`` finding when it has no value for the day (or no baseline): priority
-  ``priorities.no_data_critical`` (P1) for a critical KPI, ``priorities.no_data`` for the
-  others (default: what the severity map gives medium, P2) — a day the release cannot be
-  judged on is not a quiet day;
-- a ``query_error`` finding when its query (today's or the baseline's) failed: priority
-  ``priorities.query_error`` (P1), with the source's message in the detail. A failed query
-  is a broken data path, not a bad result, and it is never folded into ``no_data``.
-
-An SLO whose SLI query failed on the day gets a ``query_error`` finding too, and one without
-data a ``no_data`` finding at the critical priority (an SLO is what the release is judged on).
-
-A degradation takes the most urgent of two priorities:
+A degradation finding (:mod:`tars_ci.analysis.findings`) takes the most urgent of two
+priorities:
 
 - the severity map (seeds: critical P1, high P1, medium P2, low P3), and
 - the KPI's absolute band: beyond P0 (e.g. availability < 99%, error rate > 5%) → P0 and
   severity critical; beyond P1 → P1 and severity ≥ high; beyond P2 → P2 and severity ≥ medium.
 
-Missing data carries no measured severity; its findings say severity medium, and their
-priority comes from the data rules above.
-
-Finding ids are stable across days (``<kpi>:degradation``, ``<kpi>:no_data``,
-``<kpi>:query_error``, ``slo:<name>:burn``, ``slo:<name>:no_data``,
-``slo:<name>:query_error``) so a finding seen again updates the same GitHub issue.
+The bands are judged by their compiled :class:`~tars_ci.analysis.rules.BandRule` records;
+these helpers answer the same questions for one KPI and its spec band.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
-from typing import Literal, NamedTuple
-
-from tars_ci.analysis.burn import BurnEpisode, BurnEvaluation
-from tars_ci.analysis.drift import Comparison, format_drift, max_severity
-from tars_ci.analysis.kpis import format_value
-from tars_ci.analysis.slo import SloDay
+from tars_ci.analysis.rules import BAND_SEVERITY, band_level, band_rules, priority_for_severity
 from tars_ci.spec import levels
-from tars_ci.spec.model import (
-    Band,
-    Kpi,
-    Priority,
-    Severity,
-    SeverityMap,
-    Spec,
-)
-from tars_ci.spec.values import format_duration
+from tars_ci.spec.model import Band, Kpi, Priority, Severity
 
-FindingKind = Literal["degradation", "no_data", "query_error", "slo_burn"]
-
-_BAND_SEVERITY: dict[Priority, Severity] = {"P0": "critical", "P1": "high", "P2": "medium"}
-
-
-class Finding(NamedTuple):
-    """Something to act on, on one day."""
-
-    id: str
-    day: int
-    kpi: str
-    kind: FindingKind
-    severity: Severity
-    priority: Priority
-    value: float | None
-    baseline: float | None
-    drift_percent: float | None
-    title: str
-    detail: str
+__all__ = ["band_bound_text", "band_priority", "band_severity", "is_at_least", "most_urgent",
+           "priority_for_severity"]
 
 
 def band_priority(kpi: Kpi, value: float | None, band: Band | None) -> Priority | None:
@@ -77,34 +27,20 @@ def band_priority(kpi: Kpi, value: float | None, band: Band | None) -> Priority 
     Higher-is-better: below the P0 bound → P0, below P1 → P1, below P2 → P2; lower-is-better
     mirrored with "above". A value exactly on a bound is not beyond it.
     """
-    if value is None or band is None:
-        return None
-    bounds: tuple[tuple[Priority, float | None], ...] = (
-        ("P0", band.P0), ("P1", band.P1), ("P2", band.P2))
-    for level, bound in bounds:
-        if bound is None:
-            continue
-        if (value < bound) if kpi.better == "higher" else (value > bound):
-            return level
-    return None
+    rule = band_level(band_rules(kpi, band), value)
+    return None if rule is None else rule.level
 
 
 def band_severity(level: Priority | None) -> Severity | None:
     """The severity a value inside band ``level`` carries at least (P0 critical, P1 high,
     P2 medium; None outside every band)."""
-    return None if level is None else _BAND_SEVERITY.get(level)
+    return None if level is None else BAND_SEVERITY.get(level)
 
 
 def band_bound_text(kpi: Kpi, level: Priority, band: Band) -> str:
     """``< 99%`` / ``> 5%``: the bound of ``level`` as people read it."""
-    bound = {"P0": band.P0, "P1": band.P1, "P2": band.P2}.get(level)
-    return f"{'<' if kpi.better == 'higher' else '>'} {format_value(bound, kpi.unit, exact=True)}"
-
-
-def priority_for_severity(severity: Severity, mapping: SeverityMap) -> Priority:
-    """The priority the spec's severity map gives ``severity``."""
-    priority: Priority = getattr(mapping, severity)
-    return priority
+    rule = next(r for r in band_rules(kpi, band) if r.level == level)
+    return rule.bound_text()
 
 
 def most_urgent(*priorities: Priority | None) -> Priority:
@@ -115,155 +51,3 @@ def most_urgent(*priorities: Priority | None) -> Priority:
 def is_at_least(priority: Priority, level: Priority) -> bool:
     """True when ``priority`` is ``level`` or more urgent (``is_at_least("P0", "P1")``)."""
     return levels.at_least_as_urgent(priority, level)
-
-
-def findings_for_day(day: int, spec: Spec, comparisons: Mapping[str, Comparison], *,
-                     slos: Mapping[str, SloDay] | None = None,
-                     burns: Mapping[str, BurnEvaluation] | None = None
-                     ) -> tuple[Finding, ...]:
-    """The day's findings, sorted by priority, then severity (worst first), then KPI.
-
-    Every spec KPI is considered; one without a comparison counts as no data. ``slos`` (the
-    day's SLIs by SLO name) adds the SLOs' ``no_data`` / ``query_error`` findings, ``burns``
-    (the day's burn-rate evaluations by SLO name) their ``slo_burn`` findings.
-    """
-    unknown = sorted(set(comparisons) - {k.name for k in spec.kpis})
-    if unknown:
-        raise ValueError(f"comparisons for KPIs not in the spec: {', '.join(unknown)}")
-    found = []
-    for kpi in spec.kpis:
-        comparison = comparisons.get(kpi.name)
-        if comparison is None or comparison.status in ("no_data", "error"):
-            found.append(_missing(day, spec, kpi, comparison))
-            continue
-        finding = _degradation(day, spec, kpi, comparison)
-        if finding is not None:
-            found.append(finding)
-    for name, sli in sorted((slos or {}).items()):
-        if sli.status != "ok":
-            found.append(_slo_missing(day, spec, name, sli))
-    for name, evaluation in sorted((burns or {}).items()):
-        burn = slo_burn_finding(day, evaluation)
-        if burn is not None:
-            found.append(burn)
-    return tuple(sorted(found, key=finding_order))
-
-
-def no_data_priority(kpi: Kpi, spec: Spec) -> Priority:
-    """The priority of a ``no_data`` finding of ``kpi`` (critical or not; see the module doc)."""
-    if kpi.critical:
-        return spec.priorities.no_data_critical
-    return spec.priorities.no_data or priority_for_severity("medium", spec.priorities.severity)
-
-
-def finding_order(finding: Finding) -> tuple[int, int, str, str]:
-    """Sort key: priority, severity worst first, KPI, id."""
-    return (levels.priority_rank(finding.priority), -levels.severity_rank(finding.severity),
-            finding.kpi, finding.id)
-
-
-def _degradation(day: int, spec: Spec, kpi: Kpi, c: Comparison) -> Finding | None:
-    band = spec.band(kpi.name)
-    level = band_priority(kpi, c.value, band)
-    severity = max_severity(c.severity, band_severity(level))
-    if severity is None:
-        return None
-    by_severity = priority_for_severity(severity, spec.priorities.severity)
-    priority = most_urgent(by_severity, level)
-    value, base = format_value(c.value, kpi.unit), format_value(c.baseline, kpi.unit)
-    if c.severity is not None and c.drift_percent is not None:
-        title = (f"{kpi.display} {format_drift(c.drift_percent)} vs GA baseline "
-                 f"({value} vs {base}) on day {day}")
-    elif c.severity is not None:
-        title = f"{kpi.display} rose to {value} from a zero GA baseline on day {day}"
-    else:
-        assert level is not None and band is not None
-        title = (f"{kpi.display} {value} is in the {level} band "
-                 f"({band_bound_text(kpi, level, band)}) on day {day}")
-    detail = [c.reason[:1].upper() + c.reason[1:] + "."]
-    if level is not None and band is not None:
-        what = " (immediate-rollback class)" if level == "P0" else ""
-        detail.append(f"Value {value} is in the {level} band "
-                      f"({band_bound_text(kpi, level, band)}){what}.")
-    detail.append(f"Priority {priority}: severity {severity} maps to {by_severity}"
-                  + (f", band {level}." if level else "."))
-    return Finding(f"{kpi.name}:degradation", day, kpi.name, "degradation", severity, priority,
-                   c.value, c.baseline, c.drift_percent, title, " ".join(detail))
-
-
-def _missing(day: int, spec: Spec, kpi: Kpi, c: Comparison | None) -> Finding:
-    """The ``no_data`` or ``query_error`` finding of a KPI without a value for the day."""
-    severity: Severity = "medium"
-    if c is not None and c.status == "error":
-        kind: FindingKind = "query_error"
-        priority, what = spec.priorities.query_error, "query error"
-        why = "a failed query is a broken data path, not a bad result"
-    else:
-        kind, priority, what = "no_data", no_data_priority(kpi, spec), "no data"
-        why = ("a critical KPI without data leaves the release unjudged" if kpi.critical
-               else "missing data is not a pass")
-    reason = "no comparison was computed for this KPI" if c is None else c.reason
-    title = f"{kpi.display}: {what} on day {day}"
-    detail = (f"{reason[:1].upper() + reason[1:]}. Priority {priority}: {why}. The KPI is left "
-              f"out of the health score (neither lowering nor raising it) and out of the "
-              f"rollback rules until data is back.")
-    return Finding(f"{kpi.name}:{kind}", day, kpi.name, kind, severity, priority,
-                   None if c is None else c.value, None if c is None else c.baseline, None,
-                   title, detail)
-
-
-def _slo_missing(day: int, spec: Spec, name: str, sli: SloDay) -> Finding:
-    """The ``no_data`` or ``query_error`` finding of an SLO without an SLI for the day."""
-    if sli.status == "error":
-        kind: FindingKind = "query_error"
-        priority, what = spec.priorities.query_error, "query error"
-    else:
-        kind, priority, what = "no_data", spec.priorities.no_data_critical, "no data"
-    reason = sli.reason or "no SLI for the day"
-    detail = (f"{reason[:1].upper() + reason[1:]}. Priority {priority}: without its SLI the "
-              f"SLO's compliance, error budget and burn rate are unknown for day {day}.")
-    return Finding(f"slo:{name}:{kind}", day, name, kind, "medium", priority, None, None, None,
-                   f"SLO {name}: {what} on day {day}", detail)
-
-
-_PRIORITY_SEVERITY: dict[Priority, Severity] = {"P0": "critical", "P1": "high", "P2": "medium",
-                                                "P3": "low"}
-
-
-def slo_burn_finding(day: int, evaluation: BurnEvaluation) -> Finding | None:
-    """The day's ``slo_burn`` finding of one SLO: one finding per SLO and day, whatever the
-    number of alerts that fired, so one GitHub issue follows the SLO's budget burn (id
-    ``slo:<name>:burn``) and closes once no alert has fired for the configured days. Its
-    priority is the most urgent alert that fired; the detail has one sentence per firing.
-    """
-    if not evaluation.episodes:
-        return None
-    episodes = evaluation.episodes
-    priority = levels.most_urgent(*(e.priority for e in episodes)) or "P3"
-    top = min(episodes, key=lambda e: (levels.priority_rank(e.priority), -e.peak_burn))
-    peak = max(e.peak_burn for e in episodes)
-    urgency = {e.alert: (levels.priority_rank(e.priority), e.alert) for e in episodes}
-    fired = sorted(urgency, key=urgency.__getitem__)
-    title = (f"SLO {evaluation.slo} burned its error budget at up to {peak:.1f}× on day {day} "
-             f"({', '.join(fired)})")
-    window = format_duration(timedelta(seconds=evaluation.slo_window))
-    sentences = [_burn_sentence(e, window) for e in episodes]
-    sentences.append(f"Priority {priority}: {top.alert} is a {top.priority} alert.")
-    return Finding(f"slo:{evaluation.slo}:burn", day, evaluation.slo, "slo_burn",
-                   _PRIORITY_SEVERITY[priority], priority, peak, None, None, title,
-                   " ".join(sentences))
-
-
-def _burn_sentence(e: BurnEpisode, budget_window: str) -> str:
-    """One firing as a sentence: windows, factor, when, peak burn, budget spent."""
-    long, short = (format_duration(timedelta(seconds=w)) for w in (e.long_window, e.short_window))
-    since = " (already firing when the day began)" if e.open_at_start else ""
-    until = " (still firing at the day's end)" if e.open_at_end else ""
-    return (f"{e.alert} (burn rate above {e.factor:g}× over both {long} and {short}) fired "
-            f"from {_utc(e.start)}{since} to {_utc(e.end)}{until}: peak {e.peak_burn:.1f}× "
-            f"over {long} at {_utc(e.peak_time)}, {e.budget_consumed:.1%} of the "
-            f"{budget_window} error budget spent while it fired.")
-
-
-def _utc(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")

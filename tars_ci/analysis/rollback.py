@@ -36,7 +36,7 @@ from typing import Literal, NamedTuple
 
 from tars_ci.analysis.drift import Comparison, at_least, format_drift
 from tars_ci.analysis.kpis import format_value
-from tars_ci.analysis.priority import band_bound_text, band_priority
+from tars_ci.analysis.rules import RuleSet, band_level, compile_rules
 from tars_ci.spec.levels import severity_at_least
 from tars_ci.spec.model import Kpi, Spec
 
@@ -86,22 +86,25 @@ class _Tally:
         entry[1].append(rule)
 
 
-def recommend(history: Sequence[DayState], spec: Spec) -> Rollback:
-    """Recommend immediate_rollback, rollback or monitor for the last day of ``history``.
+def recommend(history: Sequence[DayState], spec: Spec | RuleSet) -> Rollback:
+    """Recommend immediate_rollback, rollback or monitor for the last day of ``history``,
+    under the spec's compiled rules (its P0 band rules and its
+    :class:`~tars_ci.analysis.rules.RollbackRule`).
 
     ``history`` holds the compared days (1, 2, …) in ascending order; gaps are allowed and are
     reported when a rule needed the missing day.
     """
+    rules = spec if isinstance(spec, RuleSet) else compile_rules(spec)
     if not history:
         raise ValueError("recommend needs at least one day of history")
     days = [s.day for s in history]
     if any(a >= b for a, b in pairwise(days)):
         raise ValueError(f"history days must be strictly ascending, got {days}")
     tally = _Tally()
-    _p0_band(history[-1], spec, tally)
-    _health_floor(history, spec, tally)
-    _slo_drift(history[-1], spec, tally)
-    _worsening(history, spec, tally)
+    _p0_band(history[-1], rules, tally)
+    _health_floor(history, rules, tally)
+    _slo_drift(history[-1], rules, tally)
+    _worsening(history, rules, tally)
 
     data_notes = [f"{why}: {', '.join(rules)} could not be evaluated for it"
                   for why, rules in tally.missing.values()] + tally.notes
@@ -119,31 +122,31 @@ def _missing(c: Comparison | None) -> bool:
     return c is None or c.status in ("no_data", "error")
 
 
-def _p0_band(today: DayState, spec: Spec, tally: _Tally) -> None:
+def _p0_band(today: DayState, rules: RuleSet, tally: _Tally) -> None:
     """[p0_band]: today's value beyond a P0 bound is the immediate-rollback class."""
-    for kpi in spec.kpis:
-        band = spec.band(kpi.name)
-        if band is None or band.P0 is None:
+    for kpi in rules.kpis:
+        bands = rules.bands_of(kpi.name)
+        p0 = next((r for r in bands if r.level == "P0"), None)
+        if p0 is None:
             continue
         c = today.comparisons.get(kpi.name)
         if c is None or c.value is None:
             tally.lacks(kpi, today.day, c, P0_BAND)
             continue
-        level = band_priority(kpi, c.value, band)
+        band = band_level(bands, c.value)
         value = format_value(c.value, kpi.unit)
-        if level == "P0":
+        if band is not None and band.level == "P0":
             tally.fire(P0_BAND, f"{kpi.display} is {value} on day {today.day}, beyond the P0 "
-                                f"bound {band_bound_text(kpi, 'P0', band)} (immediate-rollback "
-                                f"class)")
-        elif level == "P1":
+                                f"bound {p0.bound_text()} (immediate-rollback class)")
+        elif band is not None and band.level == "P1":
             tally.watch.append(f"{kpi.display} is {value}, in the P1 band "
-                               f"({band_bound_text(kpi, 'P1', band)}); immediate rollback at "
-                               f"{band_bound_text(kpi, 'P0', band)}")
+                               f"({band.bound_text()}); immediate rollback at "
+                               f"{p0.bound_text()}")
 
 
-def _health_floor(history: Sequence[DayState], spec: Spec, tally: _Tally) -> None:
+def _health_floor(history: Sequence[DayState], ruleset: RuleSet, tally: _Tally) -> None:
     """[health_floor]: health below the floor for ``health_days`` consecutive days."""
-    rules = spec.thresholds.rollback
+    rules = ruleset.rollback
     today = history[-1]
     if today.health_score is None or today.health_band == INSUFFICIENT:
         why = ("is missing" if today.health_score is None
@@ -169,7 +172,7 @@ def _health_floor(history: Sequence[DayState], spec: Spec, tally: _Tally) -> Non
         below.append((d, score))
     run = ", ".join(f"{s:.1f} on day {d}" for d, s in reversed(below))
     if len(below) == rules.health_days:
-        blind = _no_data_kpis(today, spec)
+        blind = _no_data_kpis(today, ruleset)
         tally.fire(HEALTH_FLOOR, f"health below {rules.health_floor:g} for {rules.health_days} "
                                  f"days running ({run})" + blind)
     elif gaps:
@@ -181,19 +184,19 @@ def _health_floor(history: Sequence[DayState], spec: Spec, tally: _Tally) -> Non
                            f"{rules.health_days} days needed for rollback")
 
 
-def _no_data_kpis(today: DayState, spec: Spec) -> str:
+def _no_data_kpis(today: DayState, rules: RuleSet) -> str:
     """``; on day 3 error_rate had no data …``: the score covers only the KPIs with data."""
-    names = [k.display for k in spec.kpis if _missing(today.comparisons.get(k.name))]
+    names = [k.display for k in rules.kpis if _missing(today.comparisons.get(k.name))]
     if not names:
         return ""
     return (f"; on day {today.day} {', '.join(names)} had no data and "
             f"{'was' if len(names) == 1 else 'were'} left out of the score")
 
 
-def _critical_with_data(today: DayState, spec: Spec, tally: _Tally,
+def _critical_with_data(today: DayState, rules: RuleSet, tally: _Tally,
                         rule: str) -> Iterator[tuple[Kpi, Comparison]]:
     """The critical KPIs with data today; the others are recorded as not evaluated."""
-    for kpi in spec.kpis:
+    for kpi in rules.kpis:
         if not kpi.critical:
             continue
         c = today.comparisons.get(kpi.name)
@@ -203,11 +206,11 @@ def _critical_with_data(today: DayState, spec: Spec, tally: _Tally,
         yield kpi, c
 
 
-def _slo_drift(today: DayState, spec: Spec, tally: _Tally) -> None:
+def _slo_drift(today: DayState, rules: RuleSet, tally: _Tally) -> None:
     """[slo_drift]: a critical KPI drifting beyond ``slo_drift_percent`` today."""
-    limit = spec.thresholds.rollback.slo_drift_percent
-    notable = spec.thresholds.drift.notable
-    for kpi, c in _critical_with_data(today, spec, tally, SLO_DRIFT):
+    limit = rules.rollback.slo_drift_percent
+    notable = rules.rollback.notable
+    for kpi, c in _critical_with_data(today, rules, tally, SLO_DRIFT):
         value, base = format_value(c.value, kpi.unit), format_value(c.baseline, kpi.unit)
         if (c.bad_drift_percent is not None and c.bad_drift_percent > limit
                 and not severity_at_least(c.severity, "high")):
@@ -233,7 +236,7 @@ def _slo_drift(today: DayState, spec: Spec, tally: _Tally) -> None:
                                f"{limit:g}%")
     # Resource and cost KPIs (CPU, memory, spend) drifting are capacity findings, not rollback
     # triggers: they are listed to watch, never fired.
-    for kpi in spec.kpis:
+    for kpi in rules.kpis:
         other = today.comparisons.get(kpi.name)
         if not kpi.critical and other is not None and severity_at_least(other.severity, "high"):
             tally.watch.append(f"{kpi.display} {format_drift(other.drift_percent)} vs GA "
@@ -241,21 +244,17 @@ def _slo_drift(today: DayState, spec: Spec, tally: _Tally) -> None:
                                f"a rollback trigger")
 
 
-def worsening_tolerance(kpi: Kpi, spec: Spec) -> tuple[float, str]:
+def worsening_tolerance(kpi: Kpi, spec: Spec | RuleSet) -> tuple[float, str]:
     """(percentage points, where it comes from) of the smallest day-over-day rise of ``kpi``'s
     bad drift that counts as worsening."""
-    if kpi.worsening_step is not None:
-        return kpi.worsening_step, f"kpis.{kpi.name}.worsening_step"
-    rules = spec.thresholds.rollback
-    if rules.worsening_step is not None:
-        return rules.worsening_step, "thresholds.rollback.worsening_step"
-    return spec.thresholds.drift.notable, "the notable drift step"
+    rules = spec if isinstance(spec, RuleSet) else compile_rules(spec)
+    return rules.rollback.tolerances[kpi.name]
 
 
-def _worsening(history: Sequence[DayState], spec: Spec, tally: _Tally) -> None:
+def _worsening(history: Sequence[DayState], ruleset: RuleSet, tally: _Tally) -> None:
     """[worsening]: from ``worsening_from_day``, a critical KPI's bad drift keeps rising by
     more than its tolerance."""
-    rules, notable = spec.thresholds.rollback, spec.thresholds.drift.notable
+    rules, notable = ruleset.rollback, ruleset.rollback.notable
     today = history[-1]
     if today.day < rules.worsening_from_day:
         return
@@ -263,7 +262,7 @@ def _worsening(history: Sequence[DayState], spec: Spec, tally: _Tally) -> None:
     window = range(today.day - rules.worsening_days + 1, today.day + 1)
     if window[0] < 1:  # the window would reach the baseline day: too early, like worsening_from_day
         return
-    for kpi, c in _critical_with_data(today, spec, tally, WORSENING):
+    for kpi, c in _critical_with_data(today, ruleset, tally, WORSENING):
         if c.bad_drift_percent is None:
             if c.severity is not None:
                 tally.notes.append(f"{kpi.display}: the drift trend cannot be measured against "
@@ -284,7 +283,7 @@ def _worsening(history: Sequence[DayState], spec: Spec, tally: _Tally) -> None:
                                f"days {window[0]}–{today.day} cannot be confirmed")
             continue
         bads = [p.bad_drift_percent or 0.0 for _, p in series]
-        step, source = worsening_tolerance(kpi, spec)
+        step, source = rules.tolerances[kpi.name]
         rising = _rising_tail([p for _, p in series], step)
         trend = " → ".join(f"{format_drift(p.drift_percent)}" for _, p in series)
         tolerance = f"by more than {step:g} points a day ({source})"

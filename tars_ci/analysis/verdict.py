@@ -28,7 +28,7 @@ from itertools import pairwise
 from typing import Literal, NamedTuple
 
 from tars_ci.analysis.drift import Comparison, format_drift_word
-from tars_ci.analysis.priority import Finding
+from tars_ci.analysis.findings import Finding
 from tars_ci.analysis.rollback import Decision, Rollback
 from tars_ci.spec import levels
 from tars_ci.spec.model import Better, Priority

@@ -40,6 +40,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "anomaly-score": ("tars_ci.cli.anomaly_score", "score timestamp,value CSV files for anomalies"),
     "publish": ("tars_ci.cli.publish", "commit history, sync P0/P1 issues, open the retro PR"),
     "workflow": ("tars_ci.cli.workflow", "check or regenerate the workflow from the spec"),
+    "rules": ("tars_ci.cli.rules", "check or regenerate the Prometheus rules file from the spec"),
+    "openslo": ("tars_ci.cli.openslo", "import OpenSLO v1 SLOs into the spec, or export its SLOs"),
     "init": ("tars_ci.cli.init", "scaffold the spec, workflows and reports into a repository"),
     "gate": ("tars_ci.cli.gate", "evaluate one canary stage gate against Prometheus"),
 }
@@ -99,6 +101,10 @@ def guarded(body: Callable[[], int]) -> int:
         return EXIT_USAGE
     except (errors.UsageError, errors.ReplayFormatError, errors.HistoryMismatch) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except errors.OpenSloError as exc:
+        for text in exc.problems:
+            print(f"error: {text}", file=sys.stderr)
         return EXIT_USAGE
     except errors.SourceError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -105,7 +105,6 @@ def repo_root(workflow_path: Path) -> Path:
 def load_for_workflow(spec_path: Path, env: Mapping[str, str]) -> tuple[Spec, str]:
     """The spec and its text, loaded without needing the secrets it names."""
     from tars_ci.errors import SpecError, SpecProblem
-    from tars_ci.spec import parse_spec
 
     try:
         text = spec_path.read_text(encoding="utf-8")
@@ -113,14 +112,23 @@ def load_for_workflow(spec_path: Path, env: Mapping[str, str]) -> tuple[Spec, st
         reason = exc.strerror if isinstance(exc, OSError) else str(exc)
         raise SpecError([SpecProblem("", None, f"cannot read spec: {reason}",
                                      str(spec_path))]) from exc
+    return parse_for_workflow(text, env, str(spec_path)), text
+
+
+def parse_for_workflow(text: str, env: Mapping[str, str], file: str) -> Spec:
+    """A spec's text parsed without needing the secrets it names (see
+    :func:`load_for_workflow`)."""
+    from tars_ci.errors import SpecError
+    from tars_ci.spec import parse_spec
+
     try:
-        return parse_spec(text, env, str(spec_path)), text
+        return parse_spec(text, env, file)
     except SpecError as exc:
         missing = [_MISSING_VAR.match(p.message) for p in exc.problems]
         if not all(missing):
             raise
         filled = {**env, **{m.group(1): PLACEHOLDER for m in missing if m}}
-        return parse_spec(text, filled, str(spec_path)), text
+        return parse_spec(text, filled, file)
 
 
 def generated_files(spec_path: Path, workflow_path: Path,

@@ -19,12 +19,13 @@ from typing import Any, NamedTuple
 
 from tars_ci.analysis import anomaly
 from tars_ci.analysis.burn import evaluate_burn
-from tars_ci.analysis.drift import Comparison, compare
+from tars_ci.analysis.drift import Comparison
+from tars_ci.analysis.findings import judge_findings
 from tars_ci.analysis.health import health_score
 from tars_ci.analysis.kpis import Measurement, format_value
 from tars_ci.analysis.mitigation import mitigation_plan
-from tars_ci.analysis.priority import findings_for_day
 from tars_ci.analysis.rollback import DayState, recommend
+from tars_ci.analysis.rules import compile_rules
 from tars_ci.pipeline.fetch import ProgramData, burn_series, data_gaps, measure_day, slo_day
 from tars_ci.reports import documents
 from tars_ci.reports.codec import encode
@@ -77,17 +78,19 @@ def judge_day(spec: Spec, data: ProgramData, window: DayWindow, ga: GaSummary,
               prior: Sequence[DaySummary], episodes: Sequence[anomaly.Episode],
               baseline_file: str) -> DayResult:
     """Judge ``window`` against the baseline ``ga`` and the recorded days before it."""
+    rules = compile_rules(spec)
     measurements = measure_day(spec, data, window)
     baseline = ga.measurements()
     comparisons: dict[str, Comparison] = {
-        k.name: compare(k, measurements[k.name], baseline.get(k.name, _no_baseline(k.name)),
-                        spec.thresholds.drift)
-        for k in spec.kpis}
+        r.kpi.name: r.compare(measurements[r.kpi.name],
+                              baseline.get(r.kpi.name, _no_baseline(r.kpi.name)))
+        for r in rules.drifts}
     slo = slo_day(spec, data, window)
     lo, hi = window.start.timestamp(), window.end.timestamp()
-    burns = {s.name: evaluate_burn(s, burn_series(spec, data, s, window), lo, hi)
+    burns = {s.name: evaluate_burn(s, burn_series(spec, data, s, window), lo, hi,
+                                   rules.burns_of(s.name))
              for s in spec.slos}
-    findings = tuple(findings_for_day(window.day, spec, comparisons, slos=slo, burns=burns))
+    findings = judge_findings(window.day, rules, comparisons, slos=slo, burns=burns)
     n_episodes = bad_episodes_on(spec, episodes, window)
     health = health_score(window.day, spec.kpis, comparisons, n_episodes,
                           spec.thresholds.health, bands=spec.priorities.bands)
@@ -97,7 +100,7 @@ def judge_day(spec: Spec, data: ProgramData, window: DayWindow, ga: GaSummary,
                      recorded_comparisons, health.band)
     states = [DayState(s.day, s.health_score, s.comparisons(), s.health_band)
               for s in sorted(prior, key=lambda s: s.day) if s.day < window.day]
-    rollback = recommend([*states, state], spec)
+    rollback = recommend([*states, state], rules)
     plan = mitigation_plan(findings, spec)
     summary = documents.day_summary(spec, window, measurements, comparisons, findings,
                                     rollback, health, n_episodes, slo, baseline_file,

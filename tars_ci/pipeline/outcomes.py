@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from tars_ci.analysis.drift import Comparison
-from tars_ci.analysis.priority import Finding
+from tars_ci.analysis.findings import Finding
 from tars_ci.analysis.regression import RegressionReport, Trend, judged_days
 from tars_ci.reports.records import DaySummary
 from tars_ci.spec import levels

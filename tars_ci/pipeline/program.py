@@ -19,9 +19,9 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from tars_ci.analysis.cost import CostReport, cost_report
+from tars_ci.analysis.findings import Finding
 from tars_ci.analysis.incidents import Incident, incidents
 from tars_ci.analysis.mitigation import MitigationStep, mitigation_plan
-from tars_ci.analysis.priority import Finding
 from tars_ci.analysis.regression import (
     RegressionReport,
     UnexpectedDrift,

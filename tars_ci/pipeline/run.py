@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import NamedTuple, TypeVar
 
 from tars_ci.analysis import anomaly
-from tars_ci.analysis.priority import Finding
+from tars_ci.analysis.findings import Finding
 from tars_ci.errors import ReportError, UsageError
 from tars_ci.pipeline.fetch import detect_anomalies, fetch
 from tars_ci.pipeline.judge import (

@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from tars_ci.analysis.drift import format_drift
+from tars_ci.analysis.findings import Finding
 from tars_ci.analysis.kpis import format_value
-from tars_ci.analysis.priority import Finding
 from tars_ci.analysis.verdict import failing
 from tars_ci.errors import ReportError
 from tars_ci.reports.markdown import escape

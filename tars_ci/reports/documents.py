@@ -18,10 +18,10 @@ from typing import Any
 from tars_ci.analysis.anomaly import Episode
 from tars_ci.analysis.burn import BurnEvaluation
 from tars_ci.analysis.drift import Comparison
+from tars_ci.analysis.findings import Finding
 from tars_ci.analysis.health import Health
 from tars_ci.analysis.kpis import Measurement
 from tars_ci.analysis.mitigation import MitigationStep
-from tars_ci.analysis.priority import Finding
 from tars_ci.analysis.rollback import Rollback
 from tars_ci.analysis.slo import SloDay
 from tars_ci.reports.records import (

@@ -34,10 +34,10 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypeVar
 
 from tars_ci.analysis.drift import Comparison, Status
+from tars_ci.analysis.findings import Finding
 from tars_ci.analysis.health import Contribution, Degradation, HealthBand
 from tars_ci.analysis.kpis import Measurement, MeasureStatus
 from tars_ci.analysis.mitigation import MitigationStep
-from tars_ci.analysis.priority import Finding
 from tars_ci.analysis.regression import Trend
 from tars_ci.analysis.rollback import Rollback
 from tars_ci.analysis.slo import SloDay

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from itertools import pairwise
 from typing import Literal
 
+from tars_ci.spec.alerting import AlertLabel, RulesSettings
 from tars_ci.spec.fields import (
     NAME_RE,
     PRIORITIES,
@@ -40,16 +42,17 @@ from tars_ci.spec.gates import (
     GateStatistics,
     parse_bound,
 )
+from tars_ci.spec.levels import more_urgent
 from tars_ci.spec.source import Auth, Header, SourceSpec
 
 __all__ = [
     "DEFAULT_BURN_ALERTS", "NAME_RE", "PRIORITIES", "SELECTOR", "SEVERITIES", "SLUG_RE",
-    "WINDOW", "Aggregate", "AnomalySettings", "Auth", "Band", "Better", "Bound", "BurnAlert",
-    "DriftThresholds", "GateCriterion", "GateMetric", "GateStage", "GateStatistics", "Gates",
-    "GitHubSettings", "Header", "HealthSettings", "Kpi", "KpiRatio", "Priorities", "Priority",
-    "RatioSli", "Release", "ReportSettings", "RollbackRules", "Schedule", "Secret", "Severity",
-    "SeverityMap", "Slo", "SourceSpec", "Spec", "ThresholdSli", "Thresholds", "doc",
-    "parse_bound", "slugify",
+    "WINDOW", "Aggregate", "AlertLabel", "AnomalySettings", "Auth", "Band", "Better", "Bound",
+    "BurnAlert", "DriftThresholds", "GateCriterion", "GateMetric", "GateStage",
+    "GateStatistics", "Gates", "GitHubSettings", "Header", "HealthSettings", "Kpi", "KpiRatio",
+    "Priorities", "Priority", "RatioSli", "Release", "ReportSettings", "RollbackRules",
+    "RulesSettings", "Schedule", "Secret", "Severity", "SeverityMap", "Slo", "SourceSpec",
+    "Spec", "ThresholdSli", "Thresholds", "doc", "parse_bound", "slugify",
 ]
 
 # --------------------------------------------------------------------------- release, schedule
@@ -514,6 +517,17 @@ class SeverityMap:
     medium: Priority = field(default="P2", metadata=doc("Priority of a medium finding."))
     low: Priority = field(default="P3", metadata=doc("Priority of a low finding."))
 
+    def problems(self) -> list[tuple[str, str]]:
+        # A worse severity must never be less urgent: the findings and the rendered alerts
+        # (one alert per severity step) then agree on the most urgent priority of a value.
+        out: list[tuple[str, str]] = []
+        for lower, worse in pairwise(SEVERITIES):
+            if more_urgent(getattr(self, lower), getattr(self, worse)):
+                out.append((worse, f"{getattr(self, worse)} is less urgent than {lower}'s "
+                                   f"{getattr(self, lower)}: a worse severity must map to the "
+                                   f"same or a more urgent priority"))
+        return out
+
 
 @dataclass(frozen=True)
 class Priorities:
@@ -605,6 +619,8 @@ class Spec:
     priorities: Priorities = field(default_factory=Priorities, metadata=doc("Priorities."))
     github: GitHubSettings = field(default_factory=GitHubSettings, metadata=doc("GitHub."))
     reports: ReportSettings = field(default_factory=ReportSettings, metadata=doc("Reports."))
+    rules: RulesSettings = field(default_factory=RulesSettings, metadata=doc(
+        "The Prometheus rules file `tars-ci rules` generates from the spec."))
     gates: Gates = field(default_factory=Gates, metadata=doc(
         "Canary stage gates (`tars-ci gate --stage NAME`): metrics queried per track and the "
         "criteria each rollout stage must meet before the next one."))

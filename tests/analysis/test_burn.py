@@ -18,7 +18,7 @@ from tars_ci.analysis.burn import (
     threshold_series,
     window_burn,
 )
-from tars_ci.analysis.priority import findings_for_day, slo_burn_finding
+from tars_ci.analysis.findings import findings_for_day, slo_burn_finding
 from tars_ci.spec.model import DEFAULT_BURN_ALERTS, BurnAlert, RatioSli, Slo, ThresholdSli
 from tests.analysis.core_builders import spec
 

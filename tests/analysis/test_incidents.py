@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from tars_ci.analysis.findings import Finding
 from tars_ci.analysis.incidents import Incident, cause, incidents
-from tars_ci.analysis.priority import Finding
 from tars_ci.spec.model import Kpi, KpiRatio
 from tests.analysis.core_builders import example_spec, kpi, spec
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tars_ci.analysis.drift import compare
+from tars_ci.analysis.findings import Finding, findings_for_day
 from tars_ci.analysis.kinds import kpi_kind
 from tars_ci.analysis.mitigation import MitigationStep, mitigation_plan
-from tars_ci.analysis.priority import Finding, findings_for_day
 from tars_ci.spec.model import Kpi
 from tests.analysis.core_builders import day_comparisons, example_spec, kpi, ok, spec
 

@@ -1,7 +1,7 @@
 """Decisions that do not flip on noise: ±0.1 % on every value changes no decision, priority,
 health band or program verdict.
 
-The weeks are built through the real chain — drift.compare → priority.findings_for_day →
+The weeks are built through the real chain — drift.compare → findings.findings_for_day →
 health.health_score → rollback.recommend → verdict.program_verdict — on the example spec.
 Each KPI's value on each day is drawn from levels that sit inside the bands the rules use
 (drift 0, ±5, +12, +21, +40, +70 %; headroom shares away from 0.5 and 0.75; band bounds
@@ -26,8 +26,8 @@ from hypothesis import strategies as st
 
 from tars_ci.analysis import rollback
 from tars_ci.analysis.drift import compare
+from tars_ci.analysis.findings import findings_for_day
 from tars_ci.analysis.health import health_score
-from tars_ci.analysis.priority import findings_for_day
 from tars_ci.analysis.rollback import DayState, recommend
 from tars_ci.analysis.verdict import program_verdict, verdict_day
 from tars_ci.spec.model import Spec

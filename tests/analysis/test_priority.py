@@ -6,12 +6,8 @@ import numpy as np
 import pytest
 
 from tars_ci.analysis.drift import compare
-from tars_ci.analysis.priority import (
-    band_priority,
-    findings_for_day,
-    is_at_least,
-    most_urgent,
-)
+from tars_ci.analysis.findings import findings_for_day
+from tars_ci.analysis.priority import band_priority, is_at_least, most_urgent
 from tars_ci.analysis.slo import missing_day, ratio_day
 from tars_ci.spec.model import Band, Priorities, SeverityMap
 from tests.analysis.core_builders import day_comparisons, example_spec, kpi, missing, ok, spec

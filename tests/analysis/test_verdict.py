@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tars_ci.analysis.priority import Finding
+from tars_ci.analysis.findings import Finding
 from tars_ci.analysis.verdict import ProgramVerdict, VerdictDay, program_verdict, regressions
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tars_ci.analysis.priority import Finding
+from tars_ci.analysis.findings import Finding
 from tars_ci.github.client import GitHubClient, Pacing, RetryPolicy
 from tars_ci.github.lock import LockSettings
 from tars_ci.github.publish import PublishOptions, PublishResult, publish

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from tars_ci.analysis.drift import Comparison, compare
+from tars_ci.analysis.findings import Finding
 from tars_ci.analysis.kpis import Measurement
-from tars_ci.analysis.priority import Finding
 from tars_ci.analysis.rollback import Rollback
 from tars_ci.analysis.slo import SloDay, assess_day, missing_day
 from tars_ci.reports.codec import Location, decode

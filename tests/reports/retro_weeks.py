@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from tars_ci.analysis.priority import Finding, findings_for_day
+from tars_ci.analysis.findings import Finding, findings_for_day
 from tars_ci.analysis.rollback import Rollback
 from tars_ci.pipeline.program import judge_program
 from tars_ci.reports import retro

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tars_ci.analysis.findings import Finding
 from tars_ci.analysis.kpis import format_value
-from tars_ci.analysis.priority import Finding
 from tars_ci.analysis.rollback import Rollback
 from tars_ci.errors import ReportError
 from tars_ci.reports.actions import (

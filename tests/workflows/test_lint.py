@@ -203,3 +203,4 @@ def test_ci_runs_the_readme_test_command_and_the_check() -> None:
     runs = "\n".join(s.get("run", "") for s in doc["jobs"]["test"]["steps"])
     assert "bash tests/bootstrap.sh" in runs
     assert "tars-ci workflow --check" in runs
+    assert "tars-ci rules --check" in runs

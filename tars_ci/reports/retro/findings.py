@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from tars_ci.analysis.priority import Finding
+from tars_ci.analysis.findings import Finding
 from tars_ci.pipeline.program import IncidentPlan, ProgramJudgement
 from tars_ci.reports.records import KpiComparison
 from tars_ci.reports.retro import text
