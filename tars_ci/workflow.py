@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 import yaml
 
 from tars_ci.errors import SpecError, SpecProblem
+from tars_ci.spec.document import line_at
 from tars_ci.spec.model import Spec
 
 #: action → (full commit SHA, tag); read from the actions' repositories (ACTION-PINS.md).
@@ -132,24 +133,8 @@ def check_spec(spec: Spec, text: str, file: str) -> None:
         problems.append(("github.install", (f"must be one pip requirement on one line (no "
                                             f"quotes or `${{{{`), got {install!r}")))
     if problems:
-        raise SpecError([SpecProblem(path, _line_of(text, path), message, file)
+        raise SpecError([SpecProblem(path, line_at(text, path), message, file)
                          for path, message in problems])
-
-
-def _line_of(text: str, path: str) -> int | None:
-    """Line of the value at dotted ``path`` in YAML ``text`` (None when absent)."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return None
-    for key in path.split("."):
-        if not isinstance(node, yaml.MappingNode):
-            return None
-        found = next((v for k, v in node.value if getattr(k, "value", None) == key), None)
-        if found is None:
-            return None
-        node = found
-    return int(node.start_mark.line) + 1 if node is not None else None
 
 
 def spec_variables(text: str) -> tuple[str, ...]:
