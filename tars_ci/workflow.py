@@ -203,12 +203,40 @@ def _header(spec_path: str) -> str:
             f"`tars-ci workflow --check`).\n")
 
 
-def _setup_steps(target: Target) -> str:
+def _setup_steps(target: Target, step_if: str = "") -> str:
+    """Check out, set up Python, install tars-ci; ``step_if`` is an ``if:`` line (or "")
+    put on each step."""
     return _fill("setup-steps.yml.in", {
+        "STEP_IF": step_if,
         "CHECKOUT": uses("actions/checkout"),
         "SETUP_PYTHON": uses("actions/setup-python"),
         "PYTHON": _q(target.spec.github.python_version),
         "REQUIREMENT": _q(target.requirement),
+    })
+
+
+def secret_env(variables: tuple[str, ...]) -> tuple[str, str]:
+    """The run step's ``env:`` lines mapping each spec variable from its secret, and the
+    script lines that unset the ones whose secret is empty."""
+    env_lines = "".join(f"          {name}: ${{{{ secrets.{name} }}}}\n" for name in variables)
+    unset = ("          # A spec variable without a secret of its name is unset, so that\n"
+             "          # ${VAR:-default} in the spec falls back to its default.\n"
+             + "".join(f'          if [ -z "${name}" ]; then unset {name}; fi\n'
+                       for name in variables)) if variables else ""
+    return env_lines, unset
+
+
+def run_step(spec_value: str, variables: tuple[str, ...], step_if: str = "") -> str:
+    """The step that runs ``tars-ci run --publish`` on the spec ``spec_value`` (a quoted
+    path, or an expression such as ``${{ matrix.spec }}``)."""
+    env_lines, unset = secret_env(variables)
+    return _fill("run-step.yml.in", {
+        "STEP_IF": step_if,
+        "SPEC": spec_value,
+        "TOKEN_SECRET": TOKEN_SECRET,
+        "SPEC_ENV": env_lines,
+        "UNSET": unset,
+        "GIT_AUTH": GIT_AUTH,
     })
 
 
@@ -218,12 +246,6 @@ def stabilization_workflow(target: Target) -> str:
     close = spec.release.ga_time.astimezone(timezone.utc)
     run_at = spec.schedule.daily_time
     days = spec.release.days
-    variables = target.variables
-    env_lines = "".join(f"          {name}: ${{{{ secrets.{name} }}}}\n" for name in variables)
-    unset = ("          # A spec variable without a secret of its name is unset, so that\n"
-             "          # ${VAR:-default} in the spec falls back to its default.\n"
-             + "".join(f'          if [ -z "${name}" ]; then unset {name}; fi\n'
-                       for name in variables)) if variables else ""
     return _fill("stabilization.yml.in", {
         "HEADER": _header(target.spec_path),
         "RUN_AT": f"{run_at:%H:%M}",
@@ -231,15 +253,16 @@ def stabilization_workflow(target: Target) -> str:
         "SETTLE": _human(int(spec.schedule.settle.total_seconds())),
         "CRON": _q(cron(spec)),
         "DAYS": str(days),
-        "OPTIONS": ", ".join(_q(o) for o in ["all", *map(str, range(days + 1))]),
+        "OPTIONS": day_options(days),
         "SETUP_STEPS": _setup_steps(target),
-        "SPEC": _q(target.spec_path),
-        "TOKEN_SECRET": TOKEN_SECRET,
+        "RUN_STEP": run_step(_q(target.spec_path), target.variables),
         "ENVIRONMENT": ENVIRONMENT,
-        "SPEC_ENV": env_lines,
-        "UNSET": unset,
-        "GIT_AUTH": GIT_AUTH,
     })
+
+
+def day_options(days: int) -> str:
+    """The ``day`` input's choices: all, 0..days."""
+    return ", ".join(_q(o) for o in ["all", *map(str, range(days + 1))])
 
 
 def check_workflow(target: Target) -> str:
