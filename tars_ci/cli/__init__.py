@@ -95,29 +95,36 @@ def guarded(body: Callable[[], int]) -> int:
 
     try:
         return int(body())
-    except errors.SpecError as exc:
-        for problem in exc.problems:
-            print(f"error: {problem}", file=sys.stderr)
-        return EXIT_USAGE
-    except (errors.UsageError, errors.ReplayFormatError, errors.HistoryMismatch) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except errors.OpenSloError as exc:
-        for text in exc.problems:
-            print(f"error: {text}", file=sys.stderr)
-        return EXIT_USAGE
-    except errors.SourceError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_SOURCE
-    except errors.ReportError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_REPORTS
-    except errors.PublishError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_PUBLISH
+    except errors.TarsError as exc:
+        known = error_exit(exc)
+        if known is None:
+            raise
+        code, lines = known
+        for line in lines:
+            print(line, file=sys.stderr)
+        return code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def error_exit(exc: BaseException) -> tuple[int, list[str]] | None:
+    """The exit code of a tars-ci error and its ``error:`` lines (None: not one the CLI
+    maps to an exit code)."""
+    from tars_ci import errors
+
+    if isinstance(exc, errors.SpecError):
+        return EXIT_USAGE, [f"error: {problem}" for problem in exc.problems]
+    if isinstance(exc, errors.OpenSloError):
+        return EXIT_USAGE, [f"error: {text}" for text in exc.problems]
+    for kinds, code in (((errors.UsageError, errors.ReplayFormatError, errors.HistoryMismatch),
+                         EXIT_USAGE),
+                        ((errors.SourceError,), EXIT_SOURCE),
+                        ((errors.ReportError,), EXIT_REPORTS),
+                        ((errors.PublishError,), EXIT_PUBLISH)):
+        if isinstance(exc, kinds):
+            return code, [f"error: {exc}"]
+    return None
 
 
 def _configure_logging(quiet: bool) -> None:
