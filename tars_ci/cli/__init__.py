@@ -39,6 +39,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "record": ("tars_ci.cli.record", "capture the spec's KPIs from Prometheus into a replay file"),
     "anomaly-score": ("tars_ci.cli.anomaly_score", "score timestamp,value CSV files for anomalies"),
     "publish": ("tars_ci.cli.publish", "commit history, sync P0/P1 issues, open the retro PR"),
+    "fleet": ("tars_ci.cli.fleet", "summarise every release of a fleet; keep the fleet issue"),
     "workflow": ("tars_ci.cli.workflow", "check or regenerate the workflow from the spec"),
     "rules": ("tars_ci.cli.rules", "check or regenerate the Prometheus rules file from the spec"),
     "openslo": ("tars_ci.cli.openslo", "import OpenSLO v1 SLOs into the spec, or export its SLOs"),
