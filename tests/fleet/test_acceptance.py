@@ -91,8 +91,10 @@ def summary_job(bare: Path, work: Path, env: dict[str, str]) -> tuple[int, str, 
 def test_a_fifty_release_fleet_as_the_workflow_runs_it(
         tmp_path: Path, demo_prometheus: PrometheusServer,  # noqa: F811
         capsys: pytest.CaptureFixture[str]) -> None:
-    bare, _ = seed_remote(tmp_path, lambda tree: write_fleet(tree / FOLDER, RELEASES),
-                          work="seed", message="fleet specs")
+    def specs(tree: Path) -> None:
+        write_fleet(tree / FOLDER, RELEASES)
+
+    bare, _ = seed_remote(tmp_path, specs, work="seed", message="fleet specs")
     started = time.monotonic()
     with emulator_for(bare) as gh:
         env = {**os.environ, "LC_ALL": "C",
