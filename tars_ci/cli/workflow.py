@@ -195,6 +195,12 @@ def fleet_files(specs: Sequence[str], workflow_path: Path | None,
             problems += m.problem.problems
         elif m.problem is not None:
             raise m.problem
+        else:  # say every spec's schedule problems at once, beside the others'
+            spec, text = loaded[m.path]
+            try:
+                workflow.check_spec(spec, text, str(m.path))
+            except SpecError as exc:
+                problems += exc.problems
     if problems:
         raise SpecError(problems)
     provisional = workflow_path or Path(".github/workflows/stabilization.yml")

@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 from tars_ci.errors import HistoryMismatch, ReportError, SpecError, TarsError
 from tars_ci.fleet.members import Fleet, Member
+from tars_ci.github.markdown import code
 from tars_ci.pipeline.program import judge_program
 from tars_ci.pipeline.run import store_for
 from tars_ci.reports.actions import day_failures
@@ -196,7 +197,7 @@ def _links(row: ReleaseRow, links: Links | None) -> str:
     if row.reports is None:
         return "—"
     if links is None:
-        return f"`{escape(row.reports)}`"
+        return code(row.reports)
     out = [f"[history]({links.tree(row.base_branch, row.reports)})"]
     if row.retro is not None:
         out.append(f"[retrospective]({links.blob(row.retro_branch, row.retro)})")
@@ -205,7 +206,7 @@ def _links(row: ReleaseRow, links: Links | None) -> str:
 
 def table_row(row: ReleaseRow, links: Links | None) -> str:
     """One Markdown table row."""
-    cells = [f"{escape(row.name)} (`{escape(row.slug)}`)", _day(row), _health(row),
+    cells = [f"{escape(row.name)} ({code(row.slug)})", _day(row), _health(row),
              _words(row.decision), _words(row.verdict), str(row.p0), str(row.p1),
              _result(row), _links(row, links)]
     return "| " + " | ".join(cells) + " |"
@@ -215,7 +216,7 @@ def problems(rows: Sequence[ReleaseRow]) -> list[str]:
     """One bullet per release that needs a look: its error, why it fails, what is behind."""
     out = []
     for row in rows:
-        who = f"**{escape(row.name)}** (`{escape(row.spec)}`)"
+        who = f"**{escape(row.name)}** ({code(row.spec)})"
         if row.result == "error":
             out.append(f"- {who}: {escape(row.reasons[0], 1000)}")
             continue
@@ -226,7 +227,7 @@ def problems(rows: Sequence[ReleaseRow]) -> list[str]:
             days = ", ".join(map(str, row.behind))
             out.append(f"- {who} is behind: day{'s' if len(row.behind) > 1 else ''} {days} "
                        f"closed and settled but not recorded (its job failed or did not run)")
-        if row.verdict is not None and row.headline:
+        if row.verdict not in (None, "monitor") and row.headline:
             out.append(f"- {who}: program complete, {escape(row.headline)}")
     return out
 
