@@ -144,3 +144,34 @@ def test_the_text_table() -> None:
         "bad             —       —  monitor             —                    0  0  error: "
         "spec.yaml: broken",
         "2 releases: 1 error, 1 failing"]
+
+
+def test_the_fleet_command_and_its_exit_codes(fleet_dir: Path, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    add(fleet_dir, "a.yaml", demo_spec("alpha v1"))
+    add(fleet_dir, "b.yaml", demo_spec("bravo v1"))
+    reports = tmp_path / "reports"
+    main(["run", "--spec", "config/releases", "--now", DAY_3, "--reports", str(reports), "-q"],
+         {})
+    capsys.readouterr()
+    args = ["fleet", "--spec", "config/releases", "--now", DAY_3, "--reports", str(reports)]
+    assert main(args, {}) == 0
+    assert capsys.readouterr().out.endswith("2 releases: 2 passing\n")
+
+    summary = reports / "bravo-v1" / "stability" / "day_03_summary.json"
+    summary.write_text("{", "utf-8")
+    assert main(args, {}) == 4  # a history cannot be read: still every release shown
+    out = capsys.readouterr().out
+    assert "alpha v1" in out and f"error: cannot read {summary}" in out
+    add(fleet_dir, "c.yaml", "version: 1\n")
+    assert main(args, {}) == 4  # the largest of 2 (c.yaml) and 4 (bravo)
+    assert "c.yaml" in capsys.readouterr().out
+    summary.unlink()
+    (reports / "bravo-v1" / "health" / "day_03_HEALTH.json").unlink()
+    assert main(args, {}) == 2
+    # no token: publishing is a usage error, a dry run shows the plan
+    assert main([*args[:3], "--now", DAY_3, "--reports", str(reports), "--publish"], {}) == 2
+    assert main([*args[:3], "--now", DAY_3, "--reports", str(reports), "--publish",
+                 "--dry-run"], {}) == 2  # c.yaml still cannot be used
+    out = capsys.readouterr().out
+    assert "fleet issue: planned open_issue fleet config/releases" in out
