@@ -108,14 +108,15 @@ def with_prometheus(plan: Plan, tmp: Path) -> dict[str, Any]:
                 "collection": collect(plan, server.url),
                 "collection_warmup": plan.collect_warmup,
                 "end_to_end": end_to_end(plan, server.url, tmp),
-                "releases": fleet_of_releases(plan, server.url, tmp)}
+                "releases": fleet_of_releases(plan, server.url, tmp, server.pid)}
 
 
-def fleet_of_releases(plan: Plan, url: str, tmp: Path) -> dict[str, Any]:
+def fleet_of_releases(plan: Plan, url: str, tmp: Path, pid: int | None) -> dict[str, Any]:
     """Benchmark 6: ``plan.releases`` releases, collection and end to end."""
     log(f"a fleet of {plan.releases} releases: collection (best of {plan.releases_repeat}), "
         f"then end to end")
-    out = releases.measure(plan.releases, url, tmp / "fleet-of-releases", plan.releases_repeat)
+    out = releases.measure(plan.releases, url, tmp / "fleet-of-releases", plan.releases_repeat,
+                           pid)
     log("fleet: " + ", ".join(f"{r['method']} {r['seconds']:.1f} s" for r in out["collection"])
         + "; " + ", ".join(f"{r['what']} {r['seconds']:.1f} s" for r in out["end_to_end"]))
     return out
