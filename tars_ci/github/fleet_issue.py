@@ -2,10 +2,11 @@
 
 It is found again like the finding issues — a label (``tars-ci/fleet``) and a hidden marker
 on the body's first line, ``<!-- tars-ci:fleet name=config/releases -->``, on the issues list
-endpoint — never by title or search. When the labelled lookup finds nothing (the first run,
-or a person removed the label), every issue is listed once to look for the marker before
-one is opened, and a found issue gets its labels back: a removed label never makes a second
-issue. A re-run with the same histories writes nothing (the body has no timestamp).
+endpoint — never by title or search: one request per run. When that finds nothing (the
+first run, or a person removed the label), every issue is listed once to look for the marker
+before one is opened (a one-time cost of one request per 100 issues), and a found issue gets
+its labels back: a removed label never makes a second issue. A re-run with the same
+histories writes nothing (the body has no timestamp).
 
 The issue is edited in place, open or closed (a person closing it is not undone). GitHub's
 REST API cannot pin an issue (pinning is a GraphQL mutation, which tars-ci does not use), so
@@ -20,6 +21,7 @@ from urllib.parse import quote, unquote
 
 from tars_ci.errors import PublishError
 from tars_ci.github.client import GitHubClient
+from tars_ci.github.issues import ensure_labels, is_pull
 from tars_ci.github.markdown import BODY_LIMIT, fit, title
 from tars_ci.github.plan import Step
 
@@ -28,7 +30,6 @@ if TYPE_CHECKING:
 
 FLEET_LABEL = "tars-ci/fleet"
 LABELS = ("tars-ci", FLEET_LABEL)
-COLOR = "1d76db"
 _MARKER = re.compile(r"<!-- tars-ci:fleet name=(\S+) -->")
 _SAFE = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-/"
 SUMMARY_LIMIT = BODY_LIMIT - 1_000
@@ -62,7 +63,7 @@ def issue_body(name: str, summary: str) -> str:
 
 
 def _marked(issues: list[Any], name: str) -> Any:
-    mine = sorted((i for i in issues if i.pull_request is None
+    mine = sorted((i for i in issues if not is_pull(i)
                    and parse_fleet(i.body) == name), key=lambda i: i.number)
     return mine[0] if mine else None
 
@@ -77,22 +78,6 @@ def find_fleet_issue(client: GitHubClient, name: str) -> Issue | None:
     everything = client.read("list issues (looking for the fleet marker)", lambda: list(
         client.repo.get_issues(state="all")))
     return _marked(everything, name)
-
-
-def _ensure_label(client: GitHubClient) -> None:
-    existing = client.read("list labels", lambda: {lab.name.lower()
-                                                   for lab in client.repo.get_labels()})
-    if FLEET_LABEL.lower() in existing:
-        return
-
-    def find() -> Any:
-        return next((lab for lab in client.repo.get_labels()
-                     if lab.name.lower() == FLEET_LABEL.lower()), None)
-
-    client.create(f"create label {FLEET_LABEL}",
-                  lambda: client.repo.create_label(FLEET_LABEL, COLOR,
-                                                   "Managed by tars-ci: the fleet summary"),
-                  find, exists_ok=True)
 
 
 def sync_fleet_issue(client: GitHubClient | None, name: str, body: str, *,
@@ -112,7 +97,7 @@ def sync_fleet_issue(client: GitHubClient | None, name: str, body: str, *,
         if dry_run or client is None:
             return [step]
         try:
-            _ensure_label(client)
+            ensure_labels(client, LABELS)
             created = client.create(
                 "open the fleet issue",
                 lambda: client.repo.create_issue(new_title, body, labels=list(LABELS)),

@@ -51,10 +51,12 @@ def test_opened_once_then_edited_only_on_change(
     assert sorted(issue["labels"]) == sorted(LABELS)  # type: ignore[arg-type]
     assert issue["title"] == issue_title(NAME)
 
-    writes = len(emulator.writes())
+    writes, requests = len(emulator.writes()), len(emulator.requests)
     [step] = sync_fleet_issue(make_client(), NAME, issue_body(NAME, "one\n"), dry_run=False)
     assert (step.action, step.status) == ("none", "unchanged")
     assert len(emulator.writes()) == writes
+    assert [f"{r.method} {r.path}" for r in emulator.requests[requests:]] == [
+        f"GET /repos/{REPO}", f"GET /repos/{REPO}/issues"]  # one list a run, no issue GET
 
     [step] = sync_fleet_issue(make_client(), NAME, issue_body(NAME, "two\n"), dry_run=True)
     assert (step.action, step.status) == ("update_issue", "planned")
