@@ -8,6 +8,8 @@ Exit codes (documented in the README):
   0 ok · 1 findings at or above the spec's fail level · 2 bad spec or usage (or a history
   recorded for another release, GA time or length) ·
   3 metrics source unavailable · 4 reports directory unusable · 5 publishing failed
+A fleet (a folder of specs, or several ``--spec``) exits with the largest of its releases'
+codes (:mod:`tars_ci.cli.releases`).
 """
 
 from __future__ import annotations
