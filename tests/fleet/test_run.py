@@ -111,11 +111,13 @@ def test_several_spec_files_and_a_single_file(fleet_dir: Path, tmp_path: Path,
                  str(reports), "-q"], {}) == 1
     out = capsys.readouterr().out
     assert "fleet: 2 of 2 release(s) ran; exit 1" in out
-    # one file is exactly the single-release run of before: no heading, no fleet table
+    # one file is exactly the single-release run of before: no heading, no fleet table;
+    # days 4-7, and the demo's day 5 is P0 with an immediate rollback: exit 1
     assert main(["run", "--spec", str(a), "--now", NOW, "--reports", str(reports), "-q"],
-                {}) == 0
+                {}) == 1
     out = capsys.readouterr().out
     assert "==" not in out and "fleet:" not in out
+    assert "failing (4): day 5: immediate rollback recommended;" in out
     assert "retrospective:" in out
     assert main(["run", "--spec", str(a), "--spec", str(a), "--now", NOW], {}) == 2
     assert "is named twice" in capsys.readouterr().err

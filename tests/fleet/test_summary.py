@@ -56,7 +56,7 @@ def test_rows_come_from_the_histories(fleet_dir: Path, tmp_path: Path,
         7, (), 96.95, "excellent")
     assert (alpha.decision, alpha.verdict, alpha.result, alpha.p0, alpha.p1) == (
         "monitor", "recovered", "passing", 0, 0)
-    assert alpha.headline == "P0/P1 regressions on day 2; recovered from day 3"
+    assert alpha.headline == "rollback recommended on day 5; recovered from day 6"
     assert alpha.reports == "reports/alpha-v1"
     assert alpha.retro == "reports/alpha-v1/output/GA_7DAY_RETROSPECTIVE.md"
 
