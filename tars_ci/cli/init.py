@@ -113,7 +113,9 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     spec, spec_text = load_for_workflow(spec_path, env)
     put(root / spec.reports.dir / ".gitkeep", "")
     print()
-    print(checklist(spec, spec_variables(spec_text)))
+    check = "tars-ci workflow --check" + (
+        "" if args.spec == DEFAULT_SPEC else f" --spec {Path(args.spec).as_posix()}")
+    print(checklist(spec, spec_variables(spec_text), check))
     return EXIT_OK
 
 
@@ -158,7 +160,8 @@ def _init_fleet(args: argparse.Namespace, env: Mapping[str, str], root: Path, fo
         put(root / reports / ".gitkeep", "")
     names = tuple(sorted({v for _, text in specs for v in spec_variables(text)}))
     print()
-    print(checklist(specs[0][0], names))
+    print(checklist(specs[0][0], names, f"tars-ci workflow --check --spec {relative}",
+                    "the matrix workflow in step with the specs"))
     return EXIT_OK
 
 
@@ -170,14 +173,16 @@ def parse_release_name(text: str) -> str:
     return str(doc["release"]["name"])
 
 
-def checklist(spec: Spec, names: tuple[str, ...]) -> str:
+def checklist(spec: Spec, names: tuple[str, ...], check: str = "tars-ci workflow --check",
+              keeps: str = "the workflow in step with the spec") -> str:
     """The repository settings the user must set by hand, as a numbered list; ``names``
-    are the variables the spec(s) read."""
+    are the variables the spec(s) read, ``check`` the command CI runs to keep ``keeps``."""
     from tars_ci.workflow import ENVIRONMENT, TOKEN_SECRET
 
     return _CHECKLIST.format(
         branch=spec.github.base_branch, environment=ENVIRONMENT, token=TOKEN_SECRET,
-        secrets=", ".join(names) if names else "none (the spec reads no ${VAR})")
+        secrets=", ".join(names) if names else "none (the spec reads no ${VAR})",
+        check=check, keeps=keeps)
 
 
 _CHECKLIST = """\
@@ -198,4 +203,4 @@ Repository settings to make on GitHub (no file can make them):
   5. Schedules run from the default branch only: merge these files there. In a public
      repository GitHub disables schedules after 60 days without activity: re-enable the
      workflow in the Actions tab (the next run catches up on every missed day).
-Then commit; CI runs `tars-ci workflow --check` to keep the workflow in step with the spec."""
+Then commit; CI runs `{check}` to keep {keeps}."""

@@ -168,6 +168,8 @@ def test_init_sets_up_and_grows_a_fleet(tmp_path: Path,
                  ".github/workflows/stabilization-releases.yml",
                  ".github/workflows/tars-ci-check-releases.yml", "reports/.gitkeep"):
         assert f"wrote    {name}" in out
+    assert out.endswith("Then commit; CI runs `tars-ci workflow --check --spec config/releases` "
+                        "to keep the matrix workflow in step with the specs.\n")
     assert main(["init", str(root), "--spec", "config/releases", "--release", "orders v2"],
                 {}) == 0
     out = capsys.readouterr().out
