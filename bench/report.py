@@ -45,6 +45,17 @@ def derive(results: dict[str, Any]) -> None:
                 if r["spec"] == row["spec"]}
         row["multiple_of_lower_bound"] = row["seconds"] / same[LOWER]
         row["speedup_vs_prometheus_api_client"] = same[PEER] / row["seconds"]
+    if results.get("releases"):
+        derive_releases(results["releases"])
+
+
+def derive_releases(fleet: dict[str, Any]) -> None:
+    """Benchmark 6's ratios (in place)."""
+    lower = next(r["seconds"] for r in fleet["collection"] if r["method"] == LOWER)
+    for row in fleet["collection"]:
+        row["multiple_of_lower_bound"] = row["seconds"] / lower
+    for row in fleet["end_to_end"]:
+        row["multiple_of_bound"] = row["seconds"] / row["bound"]
 
 
 def targets(results: dict[str, Any]) -> list[Target]:
@@ -158,8 +169,35 @@ def markdown(results: dict[str, Any]) -> str:
                [[f"{results['scorer']['points']:,}", secs(results["scorer"]["cpu_seconds"]),
                  f"{results['scorer']['points_per_second']:,.0f}",
                  str(results["scorer"]["repeat"])]], "rrrr"),
+        *fleet_tables(results.get("releases")),
     ]
     return "\n".join(lines) + "\n"
+
+
+def fleet_tables(fleet: dict[str, Any] | None) -> list[str]:
+    """Benchmark 6's tables (none when it did not run)."""
+    if not fleet:
+        return []
+    n = fleet["releases"]
+    per = fleet["collection"][0]["requests"] // n // 2
+    return [
+        "",
+        f"## 6. A fleet of {n} releases — the example spec under {n} names, one Prometheus",
+        "",
+        f"Collection: every release's {per} queries × 8 days at 60 s (2 requests each); best "
+        f"of N, the methods taking turns to go first. End to end: `tars-ci run` over all 8 "
+        f"days without publishing, each a fresh process, once.",
+        "",
+        *table(["Collection", "Requests", "Samples", "Time", "× lower bound", "N"],
+               [[r["method"], f"{r['requests']:,}", f"{r['samples']:,}", secs(r["seconds"]),
+                 f"{r['multiple_of_lower_bound']:.2f}×", str(r["repeat"])]
+                for r in fleet["collection"]], "lrrrrr"),
+        "",
+        *table(["End to end", "Releases", "Wall time", "Compared with", "Its time", "Ratio"],
+               [[r["what"], str(r["releases"]), secs(r["seconds"]), r["bound_name"],
+                 secs(r["bound"]), f"{r['multiple_of_bound']:.2f}×"]
+                for r in fleet["end_to_end"]], "lrrlrr"),
+    ]
 
 
 def write(results: dict[str, Any], out_dir: Path) -> str:

@@ -7,7 +7,8 @@
 
 Benchmarks (what each compares is in its module): 1 analysis (:mod:`bench.analysis`),
 2 collection (:mod:`bench.collection`), 3 end to end (``tars-ci run`` on a real Prometheus),
-4 CLI start-up (:mod:`bench.startup`), 5 the anomaly scorer (:mod:`bench.scorer`). Sizes
+4 CLI start-up (:mod:`bench.startup`), 5 the anomaly scorer (:mod:`bench.scorer`), 6 a fleet
+of releases, collection and end to end (:mod:`bench.releases`). Sizes
 whose memory is reported run in their own process (:mod:`bench.measure`). Needs
 ``prometheus`` and ``promtool`` on PATH (Debian package ``prometheus``) and the ``bench``
 extra (pandas, prometheus-api-client).
@@ -25,7 +26,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from bench import collection, data, fleet, machine, report, startup
+from bench import collection, data, fleet, machine, releases, report, startup
 from bench.analysis import METHODS
 from bench.measure import ROOT, BenchError, child, child_env
 
@@ -46,11 +47,13 @@ class Plan(NamedTuple):
     startup_repeat: int
     scorer_series: int
     scorer_repeat: int
+    releases: int  # releases of the fleet benchmark
+    releases_repeat: int  # rounds of its collection (best kept)
 
 
-FULL = Plan((100, 1_000, 10_000), (3, 1, 1), 1_000, 100, 3, 1, 3, 20, 100, 3)
-QUICK = Plan((100, 1_000), (2, 1), 200, 50, 2, 1, 2, 10, 20, 2)
-SMOKE = Plan((4,), (1,), 3, 3, 1, 0, 1, 3, 4, 1)
+FULL = Plan((100, 1_000, 10_000), (3, 1, 1), 1_000, 100, 3, 1, 3, 20, 100, 3, 50, 2)
+QUICK = Plan((100, 1_000), (2, 1), 200, 50, 2, 1, 2, 10, 20, 2, 10, 1)
+SMOKE = Plan((4,), (1,), 3, 3, 1, 0, 1, 3, 4, 1, 2, 1)
 
 
 def log(message: str) -> None:
@@ -104,7 +107,19 @@ def with_prometheus(plan: Plan, tmp: Path) -> dict[str, Any]:
         return {"setup_seconds": time.monotonic() - setup,
                 "collection": collect(plan, server.url),
                 "collection_warmup": plan.collect_warmup,
-                "end_to_end": end_to_end(plan, server.url, tmp)}
+                "end_to_end": end_to_end(plan, server.url, tmp),
+                "releases": fleet_of_releases(plan, server.url, tmp, server.pid)}
+
+
+def fleet_of_releases(plan: Plan, url: str, tmp: Path, pid: int | None) -> dict[str, Any]:
+    """Benchmark 6: ``plan.releases`` releases, collection and end to end."""
+    log(f"a fleet of {plan.releases} releases: collection (best of {plan.releases_repeat}), "
+        f"then end to end")
+    out = releases.measure(plan.releases, url, tmp / "fleet-of-releases", plan.releases_repeat,
+                           pid)
+    log("fleet: " + ", ".join(f"{r['method']} {r['seconds']:.1f} s" for r in out["collection"])
+        + "; " + ", ".join(f"{r['what']} {r['seconds']:.1f} s" for r in out["end_to_end"]))
+    return out
 
 
 def collect(plan: Plan, url: str) -> list[dict[str, Any]]:

@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 import yaml
 
 from tars_ci.errors import SpecError, SpecProblem
+from tars_ci.spec.document import line_at
 from tars_ci.spec.model import Spec
 
 #: action → (full commit SHA, tag); read from the actions' repositories (ACTION-PINS.md).
@@ -132,24 +133,8 @@ def check_spec(spec: Spec, text: str, file: str) -> None:
         problems.append(("github.install", (f"must be one pip requirement on one line (no "
                                             f"quotes or `${{{{`), got {install!r}")))
     if problems:
-        raise SpecError([SpecProblem(path, _line_of(text, path), message, file)
+        raise SpecError([SpecProblem(path, line_at(text, path), message, file)
                          for path, message in problems])
-
-
-def _line_of(text: str, path: str) -> int | None:
-    """Line of the value at dotted ``path`` in YAML ``text`` (None when absent)."""
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
-        return None
-    for key in path.split("."):
-        if not isinstance(node, yaml.MappingNode):
-            return None
-        found = next((v for k, v in node.value if getattr(k, "value", None) == key), None)
-        if found is None:
-            return None
-        node = found
-    return int(node.start_mark.line) + 1 if node is not None else None
 
 
 def spec_variables(text: str) -> tuple[str, ...]:
@@ -190,7 +175,7 @@ class Target(NamedTuple):
         return self.spec.github.install or f"tars-ci=={self.version}"
 
 
-def _q(value: str) -> str:
+def quoted(value: str) -> str:
     """A YAML double-quoted scalar (JSON strings are valid YAML)."""
     return json.dumps(value, ensure_ascii=False)
 
@@ -202,7 +187,7 @@ def _template(name: str) -> str:
     return (files("tars_ci.templates") / name).read_text(encoding="utf-8")
 
 
-def _fill(template: str, values: Mapping[str, str]) -> str:
+def fill(template: str, values: Mapping[str, str]) -> str:
     out = _template(template)
     for key, value in values.items():
         out = out.replace(f"@{key}@", value)
@@ -212,18 +197,47 @@ def _fill(template: str, values: Mapping[str, str]) -> str:
     return out
 
 
-def _header(spec_path: str) -> str:
+def header(spec_path: str) -> str:
     return (f"{MARKER} from {spec_path}; do not edit by hand:\n"
             f"# change the spec and run `tars-ci workflow --write` (CI runs "
             f"`tars-ci workflow --check`).\n")
 
 
-def _setup_steps(target: Target) -> str:
-    return _fill("setup-steps.yml.in", {
+def setup_steps(target: Target, step_if: str = "", ref: str = "") -> str:
+    """Check out (``ref``: a branch, default the event's commit), set up Python, install
+    tars-ci; ``step_if`` is an ``if:`` line (or "") put on each step."""
+    return fill("setup-steps.yml.in", {
+        "STEP_IF": step_if,
+        "CHECKOUT_REF": f"          ref: {quoted(ref)}\n" if ref else "",
         "CHECKOUT": uses("actions/checkout"),
         "SETUP_PYTHON": uses("actions/setup-python"),
-        "PYTHON": _q(target.spec.github.python_version),
-        "REQUIREMENT": _q(target.requirement),
+        "PYTHON": quoted(target.spec.github.python_version),
+        "REQUIREMENT": quoted(target.requirement),
+    })
+
+
+def secret_env(variables: tuple[str, ...]) -> tuple[str, str]:
+    """The run step's ``env:`` lines mapping each spec variable from its secret, and the
+    script lines that unset the ones whose secret is empty."""
+    env_lines = "".join(f"          {name}: ${{{{ secrets.{name} }}}}\n" for name in variables)
+    unset = ("          # A spec variable without a secret of its name is unset, so that\n"
+             "          # ${VAR:-default} in the spec falls back to its default.\n"
+             + "".join(f'          if [ -z "${name}" ]; then unset {name}; fi\n'
+                       for name in variables)) if variables else ""
+    return env_lines, unset
+
+
+def run_step(spec_value: str, variables: tuple[str, ...], step_if: str = "") -> str:
+    """The step that runs ``tars-ci run --publish`` on the spec ``spec_value`` (a quoted
+    path, or an expression such as ``${{ matrix.spec }}``)."""
+    env_lines, unset = secret_env(variables)
+    return fill("run-step.yml.in", {
+        "STEP_IF": step_if,
+        "SPEC": spec_value,
+        "TOKEN_SECRET": TOKEN_SECRET,
+        "SPEC_ENV": env_lines,
+        "UNSET": unset,
+        "GIT_AUTH": GIT_AUTH,
     })
 
 
@@ -233,37 +247,32 @@ def stabilization_workflow(target: Target) -> str:
     close = spec.release.ga_time.astimezone(timezone.utc)
     run_at = spec.schedule.daily_time
     days = spec.release.days
-    variables = target.variables
-    env_lines = "".join(f"          {name}: ${{{{ secrets.{name} }}}}\n" for name in variables)
-    unset = ("          # A spec variable without a secret of its name is unset, so that\n"
-             "          # ${VAR:-default} in the spec falls back to its default.\n"
-             + "".join(f'          if [ -z "${name}" ]; then unset {name}; fi\n'
-                       for name in variables)) if variables else ""
-    return _fill("stabilization.yml.in", {
-        "HEADER": _header(target.spec_path),
+    return fill("stabilization.yml.in", {
+        "HEADER": header(target.spec_path),
         "RUN_AT": f"{run_at:%H:%M}",
         "CLOSE": f"{close:%H:%M}",
         "SETTLE": _human(int(spec.schedule.settle.total_seconds())),
-        "CRON": _q(cron(spec)),
+        "CRON": quoted(cron(spec)),
         "DAYS": str(days),
-        "OPTIONS": ", ".join(_q(o) for o in ["all", *map(str, range(days + 1))]),
-        "SETUP_STEPS": _setup_steps(target),
-        "SPEC": _q(target.spec_path),
-        "TOKEN_SECRET": TOKEN_SECRET,
+        "OPTIONS": day_options(days),
+        "SETUP_STEPS": setup_steps(target),
+        "RUN_STEP": run_step(quoted(target.spec_path), target.variables),
         "ENVIRONMENT": ENVIRONMENT,
-        "SPEC_ENV": env_lines,
-        "UNSET": unset,
-        "GIT_AUTH": GIT_AUTH,
     })
+
+
+def day_options(days: int) -> str:
+    """The ``day`` input's choices: all, 0..days."""
+    return ", ".join(quoted(o) for o in ["all", *map(str, range(days + 1))])
 
 
 def check_workflow(target: Target) -> str:
     """The workflow ``init`` adds to a user repository: CI fails when the spec is invalid
     or the scheduled workflow disagrees with it."""
-    return _fill("check.yml.in", {
-        "HEADER": _header(target.spec_path),
-        "SETUP_STEPS": _setup_steps(target),
-        "SPEC": _q(target.spec_path),
+    return fill("check.yml.in", {
+        "HEADER": header(target.spec_path),
+        "SETUP_STEPS": setup_steps(target),
+        "SPEC": quoted(target.spec_path),
     })
 
 
@@ -271,10 +280,12 @@ def check_workflow(target: Target) -> str:
 
 
 class Facts(NamedTuple):
-    """What the spec decides in a workflow: its crons and its manual-dispatch inputs."""
+    """What the spec decides in a workflow: its crons, its manual-dispatch inputs and (a
+    fleet's) the releases of its matrices."""
 
     crons: tuple[str, ...]
     inputs: tuple[tuple[str, str], ...]     # (input name, canonical JSON of its definition)
+    releases: tuple[tuple[str, str], ...] = ()  # (release slug, spec path), sorted
 
 
 def facts(text: str) -> Facts | str:
@@ -297,7 +308,20 @@ def facts(text: str) -> Facts | str:
         (str(name), json.dumps({k: v for k, v in (spec or {}).items() if k != "description"},
                                sort_keys=True, default=str))
         for name, spec in raw_inputs.items()))
-    return Facts(crons, inputs)
+    return Facts(crons, inputs, _matrix_releases(doc.get("jobs")))
+
+
+def _matrix_releases(jobs: Any) -> tuple[tuple[str, str], ...]:
+    """``(release, spec)`` of every matrix entry of every job, sorted."""
+    found: set[tuple[str, str]] = set()
+    for job in (jobs.values() if isinstance(jobs, dict) else ()):
+        strategy = job.get("strategy") if isinstance(job, dict) else None
+        matrix = strategy.get("matrix") if isinstance(strategy, dict) else None
+        include = matrix.get("include") if isinstance(matrix, dict) else None
+        for entry in include if isinstance(include, list) else ():
+            if isinstance(entry, dict) and "release" in entry:
+                found.add((str(entry["release"]), str(entry.get("spec", ""))))
+    return tuple(sorted(found))
 
 
 def disagreements(committed: str, expected: str) -> list[str]:
@@ -328,9 +352,26 @@ def disagreements(committed: str, expected: str) -> list[str]:
         elif have_inputs[name] != want_inputs[name]:
             out.append(f"workflow_dispatch input {name!r} is {have_inputs[name]} but the "
                        f"spec needs {want_inputs[name]}")
+    if generated:
+        out += _release_differences(have.releases, want.releases)
     if generated and committed != expected and not out:
         out.append("the generated file was edited by hand (or generated by another tars-ci "
                    "version)")
+    return out
+
+
+def _release_differences(have: tuple[tuple[str, str], ...],
+                         want: tuple[tuple[str, str], ...]) -> list[str]:
+    """The fleet matrix's entries against the specs', in words."""
+    def listed(entries: set[tuple[str, str]]) -> str:
+        return ", ".join(f"{slug} ({spec})" for slug, spec in sorted(entries))
+
+    out = []
+    missing, extra = set(want) - set(have), set(have) - set(want)
+    if missing:
+        out.append(f"the matrix lacks {listed(missing)}: a spec was added or changed")
+    if extra:
+        out.append(f"the matrix lists {listed(extra)}, which no spec declares any more")
     return out
 
 

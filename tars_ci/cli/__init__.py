@@ -8,6 +8,8 @@ Exit codes (documented in the README):
   0 ok · 1 findings at or above the spec's fail level · 2 bad spec or usage (or a history
   recorded for another release, GA time or length) ·
   3 metrics source unavailable · 4 reports directory unusable · 5 publishing failed
+A fleet (a folder of specs, or several ``--spec``) exits with the largest of its releases'
+codes (:mod:`tars_ci.cli.releases`).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "record": ("tars_ci.cli.record", "capture the spec's KPIs from Prometheus into a replay file"),
     "anomaly-score": ("tars_ci.cli.anomaly_score", "score timestamp,value CSV files for anomalies"),
     "publish": ("tars_ci.cli.publish", "commit history, sync P0/P1 issues, open the retro PR"),
+    "fleet": ("tars_ci.cli.fleet", "summarise every release of a fleet; keep the fleet issue"),
     "workflow": ("tars_ci.cli.workflow", "check or regenerate the workflow from the spec"),
     "rules": ("tars_ci.cli.rules", "check or regenerate the Prometheus rules file from the spec"),
     "openslo": ("tars_ci.cli.openslo", "import OpenSLO v1 SLOs into the spec, or export its SLOs"),
@@ -95,29 +98,36 @@ def guarded(body: Callable[[], int]) -> int:
 
     try:
         return int(body())
-    except errors.SpecError as exc:
-        for problem in exc.problems:
-            print(f"error: {problem}", file=sys.stderr)
-        return EXIT_USAGE
-    except (errors.UsageError, errors.ReplayFormatError, errors.HistoryMismatch) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except errors.OpenSloError as exc:
-        for text in exc.problems:
-            print(f"error: {text}", file=sys.stderr)
-        return EXIT_USAGE
-    except errors.SourceError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_SOURCE
-    except errors.ReportError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_REPORTS
-    except errors.PublishError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_PUBLISH
+    except errors.TarsError as exc:
+        known = error_exit(exc)
+        if known is None:
+            raise
+        code, lines = known
+        for line in lines:
+            print(line, file=sys.stderr)
+        return code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def error_exit(exc: BaseException) -> tuple[int, list[str]] | None:
+    """The exit code of a tars-ci error and its ``error:`` lines (None: not one the CLI
+    maps to an exit code)."""
+    from tars_ci import errors
+
+    if isinstance(exc, errors.SpecError):
+        return EXIT_USAGE, [f"error: {problem}" for problem in exc.problems]
+    if isinstance(exc, errors.OpenSloError):
+        return EXIT_USAGE, [f"error: {text}" for text in exc.problems]
+    for kinds, code in (((errors.UsageError, errors.ReplayFormatError, errors.HistoryMismatch),
+                         EXIT_USAGE),
+                        ((errors.SourceError,), EXIT_SOURCE),
+                        ((errors.ReportError,), EXIT_REPORTS),
+                        ((errors.PublishError,), EXIT_PUBLISH)):
+        if isinstance(exc, kinds):
+            return code, [f"error: {exc}"]
+    return None
 
 
 def _configure_logging(quiet: bool) -> None:

@@ -18,9 +18,9 @@ if TYPE_CHECKING:
 
 def add_run_arguments(parser: argparse.ArgumentParser, *, days: bool = True) -> None:
     """Options of every command that runs (part of) the program."""
-    from tars_ci.cli import add_spec_argument
+    from tars_ci.cli.releases import add_specs_argument
 
-    add_spec_argument(parser)
+    add_specs_argument(parser)
     parser.add_argument("--now", metavar="TIME", help="evaluate as of this UTC time "
                         "(ISO 8601, e.g. 2026-11-06T01:00:00Z); default: the current time")
     parser.add_argument("--reports", metavar="DIR",

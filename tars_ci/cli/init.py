@@ -1,15 +1,19 @@
 """``tars-ci init [DIR]``: scaffold the spec, the workflows and the reports directory.
 
 Existing files are kept unless ``--force``; when the spec already exists, the workflows are
-generated from it. The command ends with the repository settings GitHub needs and that no
-file can set (printed, since only the user can change them).
+generated from it. ``--spec`` naming a folder (``config/releases/``, or one that exists)
+sets up a fleet: the new spec goes into it as ``<release-slug>.yaml`` (with ``--release``, a
+release is added to an existing fleet), and the fleet's matrix workflow and check workflow
+are generated from every spec in it — rewritten when tars-ci generated them, since a new
+release changes the matrix. The command ends with the repository settings GitHub needs and
+that no file can set (printed, since only the user can change them).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,7 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("dir", nargs="?", default=".", metavar="DIR",
                         help="repository root to scaffold into (default: .)")
     parser.add_argument("--spec", default=DEFAULT_SPEC, metavar="PATH",
-                        help=f"where the spec goes, relative to DIR (default {DEFAULT_SPEC})")
+                        help=f"where the spec goes, relative to DIR (default {DEFAULT_SPEC}); "
+                             f"a folder (ending in /, or existing) sets up a fleet: the spec "
+                             f"goes into it as <release-slug>.yaml")
     parser.add_argument("--release", metavar="NAME",
                         help="release name for the new spec, e.g. 'payments-api v3.1.0'")
     parser.add_argument("--ga-time", metavar="TIME",
@@ -71,7 +77,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from tars_ci.cli.workflow import generated_files, load_for_workflow
     from tars_ci.errors import UsageError
     from tars_ci.reports.jsonio import write_text
-    from tars_ci.workflow import STABILIZATION_FILE
+    from tars_ci.workflow import STABILIZATION_FILE, spec_variables
 
     root = Path(args.dir)
     spec_path = root / args.spec
@@ -86,37 +92,97 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         except ValueError as exc:
             raise UsageError(f"--ga-time: {exc}") from None
 
-    def put(path: Path, text: str) -> None:
+    def put(path: Path, text: str, *, regenerate: bool = False) -> None:
         shown = path.relative_to(root).as_posix()
-        if path.exists() and not args.force:
+        if path.exists() and not args.force and not (regenerate and _generated(path)):
             print(f"kept:    {shown} (exists; --force overwrites it)")
             return
         changed = write_text(path, text)
         print(f"{'wrote' if changed else 'same':<8} {shown}")
 
+    if args.spec.endswith("/") or spec_path.is_dir():
+        return _init_fleet(args, env, root, spec_path, ga_time, put)
     if spec_path.exists() and not args.force and (args.release or args.ga_time):
         raise UsageError(f"{spec_path} exists: --release/--ga-time only apply to a new "
                          "spec (add --force to replace it)")
     put(spec_path, scaffold_spec(spec_template(), args.release, ga_time))
     workflow_path = root / ".github" / "workflows" / STABILIZATION_FILE
-    files = generated_files(spec_path, workflow_path, env)
+    files = generated_files([spec_path], workflow_path, env)
     for path, text in files.items():
         put(path, text)
     spec, spec_text = load_for_workflow(spec_path, env)
     put(root / spec.reports.dir / ".gitkeep", "")
     print()
-    print(checklist(spec, spec_text))
+    check = "tars-ci workflow --check" + (
+        "" if args.spec == DEFAULT_SPEC else f" --spec {Path(args.spec).as_posix()}")
+    print(checklist(spec, spec_variables(spec_text), check))
     return EXIT_OK
 
 
-def checklist(spec: Spec, spec_text: str) -> str:
-    """The repository settings the user must set by hand, as a numbered list."""
-    from tars_ci.workflow import ENVIRONMENT, TOKEN_SECRET, spec_variables
+def _generated(path: Path) -> bool:
+    from tars_ci.workflow import MARKER
 
-    names = spec_variables(spec_text)
+    try:
+        return path.read_text(encoding="utf-8").startswith(MARKER)
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def _init_fleet(args: argparse.Namespace, env: Mapping[str, str], root: Path, folder: Path,
+                ga_time: datetime | None, put: Callable[..., None]) -> int:
+    """``init`` for a fleet: a spec in the folder, then the fleet's workflows."""
+    from tars_ci.cli.workflow import generated_files, load_for_workflow
+    from tars_ci.errors import UsageError
+    from tars_ci.fleet import spec_paths
+    from tars_ci.fleet.workflow import workflow_file
+    from tars_ci.spec.fields import slugify
+    from tars_ci.workflow import spec_variables
+
+    existing = [p for p in folder.glob("*") if p.suffix in (".yaml", ".yml")
+                and not p.name.startswith(".")] if folder.is_dir() else []
+    if args.release or not existing:
+        text = scaffold_spec(spec_template(), args.release, ga_time)
+        name = args.release or parse_release_name(text)
+        new = folder / f"{slugify(name)}.yaml"
+        if new.exists() and not args.force and (args.release or args.ga_time):
+            raise UsageError(f"{new} exists: --release/--ga-time only apply to a new spec "
+                             "(add --force to replace it)")
+        put(new, text)
+    elif args.ga_time:
+        raise UsageError("--ga-time applies to a new spec: add --release to add a release "
+                         "to the fleet")
+    relative = folder.relative_to(root).as_posix()
+    workflow_path = root / ".github" / "workflows" / workflow_file(relative)
+    for path, text in generated_files([folder], workflow_path, env).items():
+        put(path, text, regenerate=True)
+    specs = [load_for_workflow(p, env) for p in spec_paths([str(folder)])[0]]
+    for reports in sorted({spec.reports.dir for spec, _ in specs}):
+        put(root / reports / ".gitkeep", "")
+    names = tuple(sorted({v for _, text in specs for v in spec_variables(text)}))
+    print()
+    print(checklist(specs[0][0], names, f"tars-ci workflow --check --spec {relative}",
+                    "the matrix workflow in step with the specs"))
+    return EXIT_OK
+
+
+def parse_release_name(text: str) -> str:
+    """The ``release.name`` of a spec text (the template's, when it is not set)."""
+    import yaml
+
+    doc = yaml.safe_load(text)
+    return str(doc["release"]["name"])
+
+
+def checklist(spec: Spec, names: tuple[str, ...], check: str = "tars-ci workflow --check",
+              keeps: str = "the workflow in step with the spec") -> str:
+    """The repository settings the user must set by hand, as a numbered list; ``names``
+    are the variables the spec(s) read, ``check`` the command CI runs to keep ``keeps``."""
+    from tars_ci.workflow import ENVIRONMENT, TOKEN_SECRET
+
     return _CHECKLIST.format(
         branch=spec.github.base_branch, environment=ENVIRONMENT, token=TOKEN_SECRET,
-        secrets=", ".join(names) if names else "none (the spec reads no ${VAR})")
+        secrets=", ".join(names) if names else "none (the spec reads no ${VAR})",
+        check=check, keeps=keeps)
 
 
 _CHECKLIST = """\
@@ -137,4 +203,4 @@ Repository settings to make on GitHub (no file can make them):
   5. Schedules run from the default branch only: merge these files there. In a public
      repository GitHub disables schedules after 60 days without activity: re-enable the
      workflow in the Actions tab (the next run catches up on every missed day).
-Then commit; CI runs `tars-ci workflow --check` to keep the workflow in step with the spec."""
+Then commit; CI runs `{check}` to keep {keeps}."""

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from tars_ci.cli import EXIT_OK, EXIT_PUBLISH, add_spec_argument
+from tars_ci.cli import EXIT_OK, EXIT_PUBLISH
+from tars_ci.cli.releases import add_specs_argument
 from tars_ci.errors import UsageError
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``publish``."""
-    add_spec_argument(parser)
+    add_specs_argument(parser)
     parser.add_argument("--dry-run", action="store_true",
                         help="print the plan (commit, issues, PR) and change nothing")
     parser.add_argument("--repo", metavar="OWNER/NAME",
@@ -183,7 +184,17 @@ def publish_after_run(spec: Spec, args: argparse.Namespace, env: Mapping[str, st
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    """Publish (or plan) the spec's release."""
+    """Publish (or plan) every release ``--spec`` names, in turn."""
+    from tars_ci.cli.releases import for_each_release, spec_arguments
+    from tars_ci.fleet import spec_paths
+
+    if args.json and spec_paths(spec_arguments(args))[1]:
+        raise UsageError("--json writes one release's plan: give one spec file")
+    return for_each_release(args, env, publish_one)
+
+
+def publish_one(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    """Publish (or plan) one release."""
     from tars_ci.spec import load_spec
 
     spec = load_spec(args.spec, env)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from tars_ci.cli.common import add_run_arguments
+from tars_ci.cli.releases import Outcome, Ran
 
 if TYPE_CHECKING:
     from tars_ci.pipeline import RunResult
@@ -25,7 +26,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    """Run the due days and report; exit 1 on findings at or above the fail level."""
+    """Run every release ``--spec`` names, in turn (see :mod:`tars_ci.cli.releases`)."""
+    from tars_ci.cli.releases import for_each_release
+
+    return for_each_release(args, env, run_release,
+                            after=lambda ran: _fleet_outputs(env, ran))
+
+
+def run_release(args: argparse.Namespace, env: Mapping[str, str]) -> Outcome:
+    """Run one release's due days and report; exit 1 on findings at or above the fail
+    level."""
     from tars_ci.cli import common
     from tars_ci.pipeline import RunOptions, run_program
 
@@ -50,7 +60,34 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         from tars_ci.cli.publish import publish_after_run
 
         publish_after_run(spec, args, env, result)
-    return common.fail_exit(spec, result)
+    code = common.fail_exit(spec, result)
+    return Outcome(code, _note(result, code))
+
+
+def _note(result: RunResult, code: int) -> str:
+    """One line for the fleet table: what this run did."""
+    done = result.days_processed
+    what = (f"day{'s' if len(done) > 1 else ''} {', '.join(map(str, done))} processed"
+            if done else "program complete" if result.complete else "nothing due")
+    return f"{what}; {'failing' if code else 'passing'}" if done else what
+
+
+def _fleet_outputs(env: Mapping[str, str], ran: list[Ran]) -> None:
+    """Under GitHub Actions, a fleet run's step outputs: ``result`` (failing when any release
+    exits non-zero) and ``releases`` (slug → exit code, JSON)."""
+    import json
+    from pathlib import Path
+
+    from tars_ci.reports import actions
+
+    output = env.get("GITHUB_OUTPUT")
+    if env.get("GITHUB_ACTIONS") != "true" or not output:
+        return
+    outputs = {"result": "failing" if any(r.code for r in ran) else "passing",
+               "releases": json.dumps({r.slug: r.code for r in ran}, sort_keys=True,
+                                      separators=(",", ":"))}
+    actions.append_to_files(actions.ActionsReport("", (), outputs), summary_file=None,
+                            output_file=Path(output))
 
 
 def _report_to_actions(spec: Spec, args: argparse.Namespace, env: Mapping[str, str],
@@ -70,5 +107,7 @@ def _report_to_actions(spec: Spec, args: argparse.Namespace, env: Mapping[str, s
     for line in report.annotations:
         print(line)
     summary, output = env.get("GITHUB_STEP_SUMMARY"), env.get("GITHUB_OUTPUT")
+    if getattr(args, "in_fleet", False):
+        output = None  # one release's outputs would overwrite another's: see _fleet_outputs
     actions.append_to_files(report, summary_file=Path(summary) if summary else None,
                             output_file=Path(output) if output else None)

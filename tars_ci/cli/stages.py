@@ -30,8 +30,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    """Run one stage."""
-    return run_stage(args.command_name, args, env)
+    """Run one stage, for every release ``--spec`` names."""
+    from tars_ci.cli.releases import for_each_release
+
+    return for_each_release(args, env, lambda a, e: run_stage(a.command_name, a, e))
 
 
 def run_stage(name: str, args: argparse.Namespace, env: Mapping[str, str],

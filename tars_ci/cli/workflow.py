@@ -1,9 +1,11 @@
 """``tars-ci workflow --check | --write | --print``: the scheduled workflow from the spec.
 
 ``--check`` exits 1 when the committed workflow disagrees with the spec (its cron, its
-manual-dispatch inputs, or — for a file tars-ci generated — any byte), and says how;
-``--write`` regenerates it (and ``tars-ci-check.yml`` beside it, when that file is one
-tars-ci generated). Neither needs the secrets the spec names: an unset ``${VAR}`` without
+manual-dispatch inputs, a fleet's matrix, or — for a file tars-ci generated — any byte), and
+says how; ``--write`` regenerates it (and ``tars-ci-check.yml`` beside it, when that file is
+one tars-ci generated). A folder of specs (or several ``--spec``) is a fleet: its workflow is
+``stabilization-<folder>.yml``, an Actions matrix over the specs (:mod:`tars_ci.fleet.workflow`),
+checked by ``tars-ci-check-<folder>.yml``. Neither needs the secrets the spec names: an unset ``${VAR}`` without
 a default is filled with a placeholder, since no value it could hold changes the workflow.
 """
 
@@ -12,11 +14,12 @@ from __future__ import annotations
 import argparse
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tars_ci.cli import EXIT_FINDINGS, EXIT_OK, add_spec_argument
+from tars_ci.cli import EXIT_FINDINGS, EXIT_OK
+from tars_ci.cli.releases import add_specs_argument, spec_arguments
 
 if TYPE_CHECKING:
     from tars_ci.spec.model import Spec
@@ -28,9 +31,10 @@ _MISSING_VAR = re.compile(r"^environment variable ([A-Za-z_][A-Za-z0-9_]*) is no
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``workflow``."""
-    add_spec_argument(parser)
-    parser.add_argument("--workflow", default=DEFAULT_WORKFLOW, metavar="FILE",
-                        help=f"the scheduled workflow file (default {DEFAULT_WORKFLOW}); the "
+    add_specs_argument(parser)
+    parser.add_argument("--workflow", metavar="FILE",
+                        help=f"the scheduled workflow file (default {DEFAULT_WORKFLOW}; for a "
+                             f"fleet .github/workflows/stabilization-<folder>.yml); the "
                              "repository root is the folder holding its .github/")
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--check", action="store_true",
@@ -43,8 +47,10 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     """Check, write or print the workflow generated from ``--spec``."""
     from tars_ci import workflow
 
-    workflow_path = Path(args.workflow)
-    files = generated_files(Path(args.spec), workflow_path, env)
+    specs = spec_arguments(args)
+    files = generated_files(specs, Path(args.workflow) if args.workflow else None, env)
+    workflow_path = next(iter(files))
+    shown = ", ".join(specs)
     if args.print:
         print(files[workflow_path], end="")
         return EXIT_OK
@@ -71,10 +77,10 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             found = workflow.facts(text)
             crons = () if isinstance(found, str) else found.crons
             detail = f" (cron {', '.join(crons)})" if crons else ""
-            print(f"ok: {path} agrees with {args.spec}{detail}")
+            print(f"ok: {path} agrees with {shown}{detail}")
             continue
         failed = True
-        print(f"error: {path} disagrees with {args.spec}:")
+        print(f"error: {path} disagrees with {shown}:")
         for problem in problems:
             print(f"  - {problem}")
         if committed.startswith(workflow.MARKER):
@@ -131,21 +137,83 @@ def parse_for_workflow(text: str, env: Mapping[str, str], file: str) -> Spec:
         return parse_spec(text, filled, file)
 
 
-def generated_files(spec_path: Path, workflow_path: Path,
+def generated_files(specs: Sequence[str | Path], workflow_path: Path | None,
                     env: Mapping[str, str]) -> dict[Path, str]:
-    """Every file tars-ci generates for the spec: the scheduled workflow first, then the
-    check workflow beside it. SpecError when the spec cannot drive a workflow."""
+    """Every file tars-ci generates for the specs: the scheduled workflow first, then the
+    check workflow beside it. SpecError when a spec cannot drive a workflow."""
+    from tars_ci.fleet import spec_paths
+
+    paths, many = spec_paths([str(s) for s in specs])
+    if many:
+        return fleet_files([str(s) for s in specs], workflow_path, env)
+    return single_files(paths[0], workflow_path or Path(DEFAULT_WORKFLOW), env)
+
+
+def single_files(spec_path: Path, workflow_path: Path,
+                 env: Mapping[str, str]) -> dict[Path, str]:
+    """The scheduled workflow of one spec and its check workflow."""
     from tars_ci import __version__, workflow
-    from tars_ci.errors import UsageError
 
     spec, text = load_for_workflow(spec_path, env)
     workflow.check_spec(spec, text, str(spec_path))
-    try:
-        relative = workflow.relative_spec_path(str(spec_path), str(repo_root(workflow_path)))
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    relative = _relative(spec_path, repo_root(workflow_path))
     target = workflow.Target(spec, relative, workflow.spec_variables(text), __version__)
     return {
         workflow_path: workflow.stabilization_workflow(target),
         workflow_path.with_name(workflow.CHECK_FILE): workflow.check_workflow(target),
     }
+
+
+def _relative(path: str | Path, root: Path) -> str:
+    from tars_ci import workflow
+    from tars_ci.errors import UsageError
+
+    try:
+        return workflow.relative_spec_path(str(path), str(root))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def fleet_files(specs: Sequence[str], workflow_path: Path | None,
+                env: Mapping[str, str]) -> dict[Path, str]:
+    """The fleet's matrix workflow and its check workflow (every spec must be usable)."""
+    from tars_ci import __version__, workflow
+    from tars_ci.errors import SpecError, SpecProblem
+    from tars_ci.fleet import load_fleet
+    from tars_ci.fleet import workflow as fleet_workflow
+
+    loaded: dict[Path, tuple[Spec, str]] = {}
+
+    def load(path: Path) -> Spec:
+        loaded[path] = load_for_workflow(path, env)
+        return loaded[path][0]
+
+    fleet = load_fleet(specs, load)
+    problems: list[SpecProblem] = []
+    for m in fleet.members:
+        if isinstance(m.problem, SpecError):
+            problems += m.problem.problems
+        elif m.problem is not None:
+            raise m.problem
+        else:  # say every spec's schedule problems at once, beside the others'
+            spec, text = loaded[m.path]
+            try:
+                workflow.check_spec(spec, text, str(m.path))
+            except SpecError as exc:
+                problems += exc.problems
+    if problems:
+        raise SpecError(problems)
+    provisional = workflow_path or Path(".github/workflows/stabilization.yml")
+    root = repo_root(provisional)
+    name = _relative(fleet.folder, root)
+    path = workflow_path or Path(".github/workflows") / fleet_workflow.workflow_file(name)
+    members = tuple(fleet_workflow.Member(
+        workflow.Target(spec, _relative(m.path, root), workflow.spec_variables(text),
+                        __version__), text)
+        for m in fleet.members for spec, text in [loaded[m.path]])
+    target = fleet_workflow.FleetTarget(members, tuple(_relative(s, root) for s in specs),
+                                        name, _relative(path, root))
+    fleet_workflow.check_fleet(members)
+    return {path: fleet_workflow.fleet_workflow(target),
+            path.with_name(fleet_workflow.check_file(name)):
+                fleet_workflow.fleet_check_workflow(target)}

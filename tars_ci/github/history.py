@@ -3,7 +3,9 @@
 - Only the reports paths are committed (``git commit --only``), and only when something
   changed; the message lists the days processed and carries ``[skip ci]``.
 - The push is ``fetch`` + ``rebase`` + retry, bounded; a run that loses the race rebases onto
-  the winner (identical files make its commit empty, and git drops it). A rebase conflict is
+  the winner (identical files make its commit empty, and git drops it) and tries again: a
+  lost race (another run pushed first) does not count as a failed attempt, so the releases
+  of a fleet, which all push to one branch, never give up on each other. A rebase conflict is
   reported with the conflicting files. The base branch is never force-pushed.
 - The retrospective's files go to their own branch through git plumbing (a temporary index),
   so the work tree and the checked-out branch are never touched.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import re
 import tempfile
 from collections.abc import Callable, Sequence
@@ -133,33 +136,52 @@ def _unpushed_are_ours(git: Git, upstream: str) -> None:
 
 
 def push_history(git: Git, remote: str, branch: str, *, attempts: int = 5,
-                 backoff: float = 1.0, sleep: Callable[[float], None] = lambda s: None
+                 backoff: float = 1.0, sleep: Callable[[float], None] = lambda s: None,
+                 races: int = 100, jitter: Callable[[], float] = random.random
                  ) -> PushOutcome:
-    """Push HEAD to ``branch``: fetch, rebase, push; retried ``attempts`` times, never forced."""
+    """Push HEAD to ``branch``: fetch, rebase, push; never forced.
+
+    A push refused because another run pushed first — the remote tip moved since this run
+    fetched it — is a lost race, not a failure: in a fleet, every release's job pushes to
+    the same branch. The run fetches, rebases and pushes again after a short random wait
+    (up to ``backoff`` / 2, so that racing runs fall out of step), up to ``races`` times.
+    Any other refusal counts against ``attempts``, with exponential backoff.
+    """
     upstream = f"refs/remotes/{remote}/{branch}"
     last = ""
-    for attempt in range(1, attempts + 1):
+    failed = lost = 0
+    while True:
         remote_tip = _fetch(git, remote, branch)
+        tries = failed + lost + 1
         if remote_tip is not None:
             if git.ok("merge-base", "--is-ancestor", "HEAD", upstream):
-                return PushOutcome(remote_tip, False, attempt, "remote already up to date")
+                return PushOutcome(remote_tip, False, tries, "remote already up to date")
             if not git.ok("merge-base", "--is-ancestor", upstream, "HEAD"):
                 _rebase(git, upstream)
                 if git.ok("merge-base", "--is-ancestor", "HEAD", upstream):
-                    return PushOutcome(remote_tip, False, attempt,
+                    return PushOutcome(remote_tip, False, tries,
                                        "another run had already pushed the same history")
             _unpushed_are_ours(git, upstream)
         res = git.push(remote, "HEAD", f"refs/heads/{branch}")
         if res.returncode == 0:
             head = git.run("rev-parse", "HEAD")
-            return PushOutcome(head, True, attempt, "pushed")
+            raced = f" (after losing {lost} race(s) to other runs)" if lost else ""
+            return PushOutcome(head, True, tries, f"pushed{raced}")
         last = res.stderr.strip() or res.stdout.strip()
-        log.warning("push to %s/%s rejected (attempt %d/%d): %s", remote, branch, attempt,
+        now_tip = git.remote_sha(remote, f"refs/heads/{branch}")
+        if lost < races and now_tip is not None and now_tip != remote_tip:
+            lost += 1
+            log.info("push to %s/%s: another run pushed first (%d); rebasing again", remote,
+                     branch, lost)
+            sleep(backoff * jitter() / 2)
+            continue
+        failed += 1
+        log.warning("push to %s/%s rejected (attempt %d/%d): %s", remote, branch, failed,
                     attempts, git.redact(last.splitlines()[-1] if last else "?"))
-        if attempt < attempts:
-            sleep(backoff * 2 ** (attempt - 1))
-    raise GitError(git.redact(f"push to {remote} {branch} failed after {attempts} attempts: "
-                              f"{last[-1000:]}"))
+        if failed >= attempts:
+            raise GitError(git.redact(f"push to {remote} {branch} failed after {attempts} "
+                                      f"attempts: {last[-1000:]}"))
+        sleep(backoff * 2 ** (failed - 1))
 
 
 class BranchOutcome(NamedTuple):

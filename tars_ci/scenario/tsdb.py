@@ -101,6 +101,11 @@ class PrometheusServer:
         scheme = "https" if "tls_server_config" in self.web_config else "http"
         return f"{scheme}://127.0.0.1:{self.port}"
 
+    @property
+    def pid(self) -> int | None:
+        """The server's process id while it runs (benchmarks read its CPU time)."""
+        return self._process.pid if self.running() and self._process is not None else None
+
     def running(self) -> bool:
         """True while the process is alive."""
         return self._process is not None and self._process.poll() is None

@@ -71,6 +71,23 @@ def line_of(node: yaml.Node) -> int:
     return int(node.start_mark.line) + 1
 
 
+def line_at(text: str, path: str) -> int | None:
+    """Line of the value at dotted ``path`` in YAML ``text`` (None when absent or the text
+    is not YAML)."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    for key in path.split("."):
+        if not isinstance(node, yaml.MappingNode):
+            return None
+        found = next((v for k, v in node.value if getattr(k, "value", None) == key), None)
+        if found is None:
+            return None
+        node = found
+    return line_of(node) if node is not None else None
+
+
 def join(path: str, key: str) -> str:
     """The YAML path of ``key`` under ``path`` (``release.days``)."""
     return f"{path}.{key}" if path else key

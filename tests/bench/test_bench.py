@@ -181,7 +181,15 @@ def test_the_benchmark_command_runs_at_a_tiny_size(tmp_path: Path) -> None:
     assert {(r["kpis"], r["samples"]) for r in results["collection"]} == {
         (10, 115_200), (3, 34_560)}
     assert [r["kpis"] for r in results["end_to_end"]] == [10, 3]
+    fleet = results["releases"]  # 2 releases of the example spec
+    assert {(r["requests"], r["samples"]) for r in fleet["collection"]} == {(40, 230_400)}
+    assert [r["method"] for r in fleet["collection"]] == [
+        "tars-ci, releases in turn", "tars-ci, 8 releases at a time",
+        "lower bound (httpx, JSON only)"]
+    assert [r["releases"] for r in fleet["end_to_end"]] == [1, 2, 2, 2]
+    assert all(r["seconds"] > 0 and r["multiple_of_bound"] > 0 for r in fleet["end_to_end"])
     assert len(results["targets"]) == 10  # 3 analysis, 2 × 2 collection, 3 more
     table = (tmp_path / "RESULTS.md").read_text(encoding="utf-8")
     assert table in done.stdout
     assert "| 4 (360 KiB) | floor |" in table
+    assert "## 6. A fleet of 2 releases" in table

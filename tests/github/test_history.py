@@ -169,3 +169,50 @@ def test_retro_branch_commit_touches_no_work_tree(remote: Path,
     assert git(remote, "rev-parse", f"{second.sha}~1") == first.sha  # fast-forward
     assert git(root, "rev-parse", "--abbrev-ref", "HEAD") == "main"
     assert git(root, "diff", "--cached", "--name-only") == ""
+
+
+def test_a_lost_race_is_not_a_failed_attempt(remote: Path,
+                                             clone: Callable[[str], Path]) -> None:
+    """Eight runs of a fleet push to one branch at once, each allowed a single failed
+    attempt: every one lands, because losing to another run's push is retried."""
+    import threading
+
+    runs = []
+    for i in range(8):
+        root = clone(f"run-{i}")
+        (root / "reports" / f"release-{i}").mkdir(parents=True)
+        (root / "reports" / f"release-{i}" / "day.json").write_text(f"{i}\n")
+        g = Git(root)
+        assert history.commit_reports(g, SPECS, history.commit_message(f"release-{i}", [1], 1))
+        runs.append(g)
+    start = threading.Barrier(len(runs))
+    outcomes: dict[int, history.PushOutcome | Exception] = {}
+
+    def push(i: int) -> None:
+        start.wait()
+        try:
+            outcomes[i] = history.push_history(runs[i], "origin", "main", attempts=1,
+                                               backoff=0.05, sleep=lambda s: None)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            outcomes[i] = exc
+
+    threads = [threading.Thread(target=push, args=(i,)) for i in range(len(runs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert all(isinstance(o, history.PushOutcome) and o.pushed for o in outcomes.values()), \
+        outcomes
+    subjects = git(remote, "log", "--format=%s", "main").splitlines()
+    assert sorted(s for s in subjects if s.startswith("tars-ci")) == sorted(
+        f"tars-ci: release-{i} day 1 [skip ci]" for i in range(8))
+    assert sum(o.attempts for o in outcomes.values()  # type: ignore[union-attr]
+               ) > len(runs)  # some did lose a race, and were not counted as failing
+
+
+def test_a_refusal_without_a_competing_push_still_counts(
+        clone: Callable[[str], Path]) -> None:
+    g = commit_day(clone("a"), 1, Recorder(reject_pushes=10))
+    with pytest.raises(GitError, match="failed after 2 attempts"):
+        history.push_history(g, "origin", "main", attempts=2, races=100,
+                             sleep=lambda s: None)

@@ -219,8 +219,11 @@ def test_a_push_rejected_by_a_competing_commit_is_rebased_and_keeps_both(
     with emulator_for(bare) as gh:
         assert run(work, gh) == 1
         out = capsys.readouterr()
-        assert "done      push           origin/main: pushed [2 attempt(s)]" in out.out
-        assert "push to origin/main rejected (attempt 1/5)" in out.err
+        # the remote moved since the fetch: a lost race, retried, not a failed attempt
+        assert ("done      push           origin/main: pushed (after losing 1 race(s) to "
+                "other runs) [2 attempt(s)]") in out.out
+        assert "push to origin/main: another run pushed first (1); rebasing again" in out.err
+        assert "rejected" not in out.err
         got = state(work, bare, gh)
     subjects = [s for s, _ in got.remote["refs/heads/main"]]
     assert subjects == ["spec", "a competing commit", HISTORY]

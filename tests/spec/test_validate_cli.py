@@ -120,9 +120,12 @@ def test_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
                                        "No such file or directory\n")
 
 
-def test_directory_instead_of_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_folder_without_specs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # a folder is a fleet (every *.yaml/*.yml in it); one without any is a usage error
+    (tmp_path / "notes.txt").write_text("not a spec", "utf-8")
     assert main(["validate", str(tmp_path)], {}) == 2
-    assert capsys.readouterr().err == f"error: {tmp_path}: <root>: cannot read spec: Is a directory\n"
+    assert capsys.readouterr().err == (f"error: {tmp_path} holds no spec (*.yaml or *.yml "
+                                       f"files directly inside it)\n")
 
 
 def test_oversized_file_is_refused_without_reading_it_all(

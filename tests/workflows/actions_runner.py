@@ -7,7 +7,9 @@ checkout, Python), each ``run:`` step is written to a script and run as
 ``GITHUB_*`` / ``RUNNER_*`` variables Actions sets, a fresh ``GITHUB_OUTPUT`` and
 ``GITHUB_STEP_SUMMARY`` file per step (read back afterwards, heredoc outputs included), and
 ``${{ }}`` expressions in ``env:`` and job ``outputs:`` evaluated over the ``inputs``,
-``secrets``, ``github``, ``vars`` and ``steps`` contexts (property paths and ``||`` only).
+``secrets``, ``github``, ``vars``, ``matrix`` (one entry of the job's matrix) and ``steps``
+contexts (property paths and ``||`` only). A step's ``if:`` may be ``always()`` or an ``||`` of
+``==`` / ``!=`` comparisons of paths and single-quoted strings (a false one skips the step).
 A failing step stops the job, as it does on GitHub.
 """
 
@@ -77,6 +79,33 @@ def evaluate(text: str, contexts: Mapping[str, Any]) -> str:
     return _EXPR.sub(one, text)
 
 
+_COMPARE = re.compile(r"^(\S+)\s*(==|!=)\s*(\S+)$")
+
+
+def condition(text: str, contexts: Mapping[str, Any]) -> bool:
+    """A step's ``if:`` (see the module docstring); unsupported syntax raises."""
+    expr = text.strip()
+    m = _EXPR.fullmatch(expr)
+    expr = m.group(1).strip() if m else expr
+    if expr == "always()":
+        return True
+
+    def value(operand: str) -> str:
+        if operand.startswith("'") and operand.endswith("'"):
+            return operand[1:-1].replace("''", "'")
+        return evaluate("${{ " + operand + " }}", contexts)
+
+    out = False
+    for term in expr.split("||"):
+        found = _COMPARE.match(term.strip())
+        if found is None:
+            raise ValueError(f"condition not supported by this runner: {term.strip()!r}")
+        left, op, right = found.groups()
+        same = value(left) == value(right)
+        out = out or (same if op == "==" else not same)
+    return out
+
+
 def parse_output_file(text: str) -> dict[str, str]:
     """A ``GITHUB_OUTPUT`` file as the runner reads it: ``k=v`` and ``k<<DELIM`` blocks."""
     out: dict[str, str] = {}
@@ -108,7 +137,7 @@ def parse_output_file(text: str) -> dict[str, str]:
 def run_job(workflow: str, job: str, *, workspace: Path, runner_temp: Path,
             event_name: str, inputs: Mapping[str, Any], secrets: Mapping[str, str],
             github: Mapping[str, str], base_env: Mapping[str, str],
-            timeout: float = 300) -> JobRun:
+            timeout: float = 300, matrix: Mapping[str, str] | None = None) -> JobRun:
     """Run ``job`` of ``workflow`` (YAML text); see the module docstring."""
     doc = yaml.safe_load(workflow)
     spec = doc["jobs"][job]
@@ -118,7 +147,7 @@ def run_job(workflow: str, job: str, *, workspace: Path, runner_temp: Path,
     steps_ctx: dict[str, dict[str, dict[str, str]]] = {}
     contexts: dict[str, Any] = {"inputs": dict(inputs), "secrets": dict(secrets),
                                 "github": {**github, "event_name": event_name},
-                                "vars": {}, "steps": steps_ctx}
+                                "vars": {}, "steps": steps_ctx, "matrix": dict(matrix or {})}
     runner_temp.mkdir(parents=True, exist_ok=True)
     actions_env = {
         "CI": "true", "GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": event_name,
@@ -132,6 +161,9 @@ def run_job(workflow: str, job: str, *, workspace: Path, runner_temp: Path,
     ok = True
     for index, step in enumerate(spec["steps"]):
         name = str(step.get("name", f"step {index}"))
+        if "if" in step and not condition(str(step["if"]), contexts):
+            runs.append(StepRun(name, None, "", "", {}, {}))
+            continue
         if "uses" in step:
             runs.append(StepRun(name, None, "", "", {}, {}))
             continue

@@ -52,6 +52,8 @@ def test_init_scaffolds_a_repository(tmp_path: Path, capsys: pytest.CaptureFixtu
                      "TARS_CI_TOKEN", "do not\n     trigger other workflows",
                      "60 days without activity", "default branch only"):
         assert expected in out, expected
+    assert out.endswith("Then commit; CI runs `tars-ci workflow --check` to keep the workflow "
+                        "in step with the spec.\n")
 
 
 def test_init_never_overwrites_without_force(tmp_path: Path,
@@ -79,7 +81,9 @@ def test_init_generates_the_workflows_from_an_existing_spec(
     spec.write_text(EXAMPLE_SPEC.read_text("utf-8").replace('daily_time: "00:47"',
                                                             'daily_time: "05:13"'), "utf-8")
     assert main(["init", str(tmp_path), "--spec", "ops/stabilize.yaml"], {}) == 0
-    assert "kept:    ops/stabilize.yaml" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "kept:    ops/stabilize.yaml" in out
+    assert "CI runs `tars-ci workflow --check --spec ops/stabilize.yaml` to keep" in out
     text = (tmp_path / ".github" / "workflows" / "stabilization.yml").read_text("utf-8")
     assert '- cron: "13 5 * * *"' in text
     assert 'TARS_SPEC: "ops/stabilize.yaml"' in text

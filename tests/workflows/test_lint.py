@@ -18,6 +18,7 @@ import yaml
 
 from tars_ci.cli import main
 from tars_ci.workflow import PINS
+from tests.fleet.test_workflow import sharded_workflow
 from tests.tools import SHELLCHECK, ZIZMOR, require, require_actionlint
 from tests.workflows.conftest import ROOT
 
@@ -42,13 +43,24 @@ def caller_example() -> str:
 
 @pytest.fixture(scope="module")
 def linted(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    """The committed workflows, the ones `init` writes, and the caller example."""
+    """The committed workflows, the ones `init` writes (one release, and a fleet of two at
+    two crons), a fleet sharded beyond 256 releases, and the caller example."""
     scratch = tmp_path_factory.mktemp("init")
     assert main(["init", str(scratch), "--release", "demo v1", "--ga-time",
                  "2026-12-01T09:30:00Z"], {}) == 0
-    caller = scratch / ".github" / "workflows" / "caller.yml"
+    for release, ga in (("payments v1", "2026-12-01T09:30:00Z"),
+                        ("orders v2", "2026-12-02T18:00:00Z")):
+        assert main(["init", str(scratch), "--spec", "config/releases/", "--release", release,
+                     "--ga-time", ga], {}) == 0
+    workflows = scratch / ".github" / "workflows"
+    (workflows / "sharded.yml").write_text(sharded_workflow(), "utf-8")
+    caller = workflows / "caller.yml"
     caller.write_text(caller_example(), "utf-8")
-    return committed() + sorted((scratch / ".github" / "workflows").glob("*.yml"))
+    found = sorted(workflows.glob("*.yml"))
+    assert [p.name for p in found] == [
+        "caller.yml", "sharded.yml", "stabilization-releases.yml", "stabilization.yml",
+        "tars-ci-check-releases.yml", "tars-ci-check.yml"]
+    return committed() + found
 
 
 def test_the_expected_workflows_are_committed() -> None:
