@@ -6,6 +6,8 @@ rules and, for the drift alerts, the GA baseline recorded in the reports. ``--ch
 when a committed file differs from what the spec and the history generate now (a changed
 objective, threshold or band, or a baseline recorded since) and shows how; ``--write``
 regenerates both; ``--print`` prints the rules file. Neither needs the secrets the spec names.
+A folder of specs (a fleet) or several ``--spec`` do this for each release in turn; the files
+generated beside the specs are not taken for specs.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tars_ci.cli import EXIT_FINDINGS, EXIT_OK, add_spec_argument
+from tars_ci.cli import EXIT_FINDINGS, EXIT_OK
+from tars_ci.cli.releases import add_specs_argument, for_each_release
 
 if TYPE_CHECKING:
     from tars_ci.spec.model import Spec
@@ -25,7 +28,7 @@ if TYPE_CHECKING:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``rules``."""
-    add_spec_argument(parser)
+    add_specs_argument(parser)
     parser.add_argument("--reports", metavar="DIR",
                         help="reports directory holding the GA baseline (default: the spec's "
                              "reports.dir)")
@@ -39,7 +42,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    """Check, write or print the rules generated from ``--spec``."""
+    """Check, write or print the rules of each release ``--spec`` names."""
+    return for_each_release(args, env, run_one)
+
+
+def run_one(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    """Check, write or print the rules generated from one spec (``args.spec``)."""
     files = generated_files(Path(args.spec), getattr(args, "reports", None), env)
     rules_file = next(iter(files))
     if args.print:

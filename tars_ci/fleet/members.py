@@ -1,8 +1,8 @@
 """Which specs make a fleet, and loading them one by one.
 
 A fleet is named on the command line by spec arguments: a folder (every ``*.yaml`` and
-``*.yml`` file directly inside it, sorted by name; dotfiles skipped) or several files, in any
-mix. Each spec is loaded on its own, so one spec that cannot be loaded does not stop the
+``*.yml`` file directly inside it, sorted by name; dotfiles and the files ``tars-ci rules
+--write`` generates beside each spec skipped) or several files, in any mix. Each spec is loaded on its own, so one spec that cannot be loaded does not stop the
 others: it becomes a member with a ``problem``. Two specs that would share a release's state
 — the same release slug (history folder, lease, labels) or the same retrospective branch —
 are both refused, each error naming the other file, since neither can be told apart from the
@@ -65,7 +65,8 @@ def spec_paths(arguments: Sequence[str]) -> tuple[list[Path], bool]:
         if path.is_dir():
             many = True
             found = sorted(p for p in path.iterdir() if p.suffix in SUFFIXES
-                           and not p.name.startswith(".") and p.is_file())
+                           and not p.name.startswith(".") and p.is_file()
+                           and not _generated_rules(p))
             if not found:
                 raise UsageError(f"{path} holds no spec (*.yaml or *.yml files directly "
                                  f"inside it)")
@@ -79,6 +80,15 @@ def spec_paths(arguments: Sequence[str]) -> tuple[list[Path], bool]:
             raise UsageError(f"{path} is named twice (also as {seen[key]})")
         seen[key] = path
     return paths, many
+
+
+def _generated_rules(path: Path) -> bool:
+    """Whether ``path`` is a rules or promtool test file ``tars-ci rules --write`` wrote
+    beside its spec (its first line says so)."""
+    from tars_ci.alerts.render import GENERATED
+
+    with path.open("rb") as f:
+        return f.readline(200).startswith(f"# {GENERATED}".encode())
 
 
 def common_folder(paths: Sequence[Path]) -> Path:

@@ -158,3 +158,29 @@ def test_stage_commands_and_validate_take_a_fleet(fleet_dir: Path, tmp_path: Pat
     assert main(["validate", "config/releases"], {}) == 2
     err = capsys.readouterr().err
     assert err.count("release slug 'alpha-v1' is also the release slug of") == 2
+
+
+def test_rules_for_a_fleet_are_written_and_checked_per_release(
+        fleet_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tars_ci.fleet import spec_paths
+
+    add(fleet_dir, "a.yaml", demo_spec("a v1"))
+    add(fleet_dir, "b.yaml", demo_spec("b v1"))
+    folder = str(fleet_dir)
+    assert main(["rules", "--write", "--spec", folder, "--reports", "reports"], {}) == 0
+    assert sorted(p.name for p in fleet_dir.glob("*.yml")) == [
+        f"{r}-v1.rules.{kind}yml" for r in "ab" for kind in ("slo.test.", "test.", "")]
+    # the generated files beside the specs are not taken for specs
+    assert [p.name for p in spec_paths([folder])[0]] == ["a.yaml", "b.yaml"]
+    capsys.readouterr()
+    assert main(["rules", "--check", "--spec", folder, "--reports", "reports"], {}) == 0
+    assert capsys.readouterr().out.count("agrees with") == 6
+
+    b = fleet_dir / "b.yaml"
+    b.write_text(b.read_text("utf-8").replace("objective: 99.9\n", "objective: 99.95\n", 1),
+                 "utf-8")
+    assert main(["rules", "--check", "--spec", folder, "--reports", "reports"], {}) == 1
+    out = capsys.readouterr().out
+    assert out.count(f"ok: {fleet_dir}/a-v1.rules") == 3
+    assert f"error: {fleet_dir}/b-v1.rules.yml disagrees with {b}" in out
+    assert "fleet: 2 of 2 release(s) ran; exit 1" in out
