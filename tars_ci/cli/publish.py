@@ -141,7 +141,7 @@ def publish_release(spec: Spec, env: Mapping[str, str], release_dir: Path, *,
 
     Shared by ``tars-ci publish`` and ``tars-ci run --publish``."""
     from tars_ci.github.git import Git
-    from tars_ci.github.plan import render_json, render_text
+    from tars_ci.publishers.plan import render_json, render_text
     from tars_ci.github.publish import publish
     from tars_ci.github.redaction import Redactor
 
