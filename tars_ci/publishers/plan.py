@@ -12,7 +12,7 @@ from typing import Literal, NamedTuple
 
 from tars_ci.reports.jsonio import dumps
 
-Area = Literal["history", "issues", "pull"]
+Area = Literal["history", "issues", "pull", "notify"]
 Status = Literal["planned", "done", "unchanged", "skipped", "deferred", "failed"]
 
 
@@ -53,8 +53,11 @@ def render_text(plan: Plan) -> str:
     """The plan for people: one line per step, grouped by area."""
     mode = "dry run: nothing will be changed" if plan.dry_run else "publish"
     lines = [f"tars-ci publish plan for {plan.release} on {plan.repository or '?'} ({mode})"]
-    for area, heading in (("history", "History"), ("issues", "Issues"),
-                          ("pull", "Retrospective pull request")):
+    areas = [("history", "History"), ("issues", "Issues"),
+             ("pull", "Retrospective pull request")]
+    if any(s.area == "notify" for s in plan.steps):
+        areas.append(("notify", "Notifications"))
+    for area, heading in areas:
         steps = [s for s in plan.steps if s.area == area]
         lines.append(f"{heading}:")
         if not steps:

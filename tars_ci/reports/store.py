@@ -33,6 +33,7 @@ from tars_ci.reports.records import (
     DaySummary,
     GaSummary,
     HealthReport,
+    NotificationLedger,
     RegressionSummary,
     ReleaseBlock,
     Retrospective,
@@ -196,6 +197,22 @@ class HistoryStore:
                  if self.paths.retro_json.is_file() else None)
         md = self.paths.retro_md if self.paths.retro_md.is_file() else None
         return Outputs(regression, retro, md)
+
+    def load_ledger(self) -> NotificationLedger:
+        """What the notification targets have been sent (empty when nothing yet)."""
+        if not self.paths.notifications.is_file():
+            return NotificationLedger(self.release, ())
+        ledger = self._read(NotificationLedger, self.paths.notifications, None,
+                            "restore it from git (`git checkout -- FILE`); deleting it "
+                            "sends every event again")
+        if ledger.release.slug != self.release.slug:
+            raise HistoryMismatch(f"{self.paths.notifications} belongs to release "
+                                  f"{ledger.release.name!r}, not to {self.release.name!r}")
+        return ledger
+
+    def write_ledger(self, ledger: NotificationLedger) -> bool:
+        """Write the record of sent notifications (atomically); whether it changed."""
+        return self._write(self.paths.notifications, ledger)
 
     # ------------------------------------------------------------------ identity
 
