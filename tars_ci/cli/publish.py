@@ -117,8 +117,11 @@ def _logging(verbose: bool, secrets: list[str]) -> None:
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     handler.addFilter(Redactor(secrets).log_filter())
     handler.set_name("tars-ci-publish")
+    # httpx logs every request's URL at INFO, and a webhook URL is its credential: its
+    # logger stays at WARNING, through the redactor, even with --verbose
     for name, level in (("tars_ci.github", logging.DEBUG if verbose else logging.INFO),
-                        ("github", logging.DEBUG if verbose else logging.WARNING)):
+                        ("github", logging.DEBUG if verbose else logging.WARNING),
+                        ("httpx", logging.WARNING)):
         logger = logging.getLogger(name)
         for old in list(logger.handlers):
             logger.removeHandler(old)  # PyGithub's own handler, or ours from an earlier run

@@ -29,6 +29,8 @@ FILES: dict[str, tuple[type, str]] = {
     "anomaly_events": (records.AnomalyEvents, "anomalies/anomaly_events.json"),
     "regression_summary": (records.RegressionSummary, "regression/regression_summary.json"),
     "retrospective": (records.Retrospective, "output/GA_<N>DAY_RETROSPECTIVE.json"),
+    "notifications_sent": (records.NotificationLedger,
+                           "notifications/notifications_sent.json"),
 }
 
 
