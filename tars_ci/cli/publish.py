@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from tars_ci.github.client import GitHubClient
     from tars_ci.github.publish import PublishOptions, PublishResult
     from tars_ci.pipeline import RunResult
-    from tars_ci.publishers.interface import Publisher
+    from tars_ci.publishers.interface import Context, Publisher
     from tars_ci.spec.model import Spec
 
 DEFAULT_API = "https://api.github.com"
@@ -194,7 +194,7 @@ def _both(first: Callable[[str], str], second: Callable[[str], str]) -> Callable
 
 
 def notifier(spec: Spec, env: Mapping[str, str], repo_root: Path, release_dir: Path,
-             urls: Mapping[str, str], redact: Callable[[str], str]) -> Publisher:
+             urls: Mapping[str, str], redact: Callable[[str], str]) -> Publisher[Context]:
     """The notification publisher of the spec's ``notify:`` targets (URLs from the env)."""
     from tars_ci.publishers.notify.publisher import NotifyPublisher
     from tars_ci.reports.documents import release_block

@@ -9,6 +9,8 @@ One implementation per file, run in order by one runner that holds the release's
     issues.py      the P0/P1 issues (over :mod:`tars_ci.github.issues`)
     pull.py        the retrospective pull request (over :mod:`tars_ci.github.pulls`)
     notify/        Slack, Microsoft Teams and JSON webhook notifications, sent once
+    summary.py     the GitHub Actions job summary, annotations and outputs (no lease: it runs
+                   before publishing, and in runs that do not publish)
 
 The GitHub and git boundaries (client, bodies, markers, the lifecycle) stay in
 :mod:`tars_ci.github`; a publisher decides what to write and in which order.

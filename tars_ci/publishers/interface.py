@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol, TypeVar
 
 from tars_ci.github import lock
 from tars_ci.publishers.plan import Area, Step
@@ -52,16 +52,21 @@ class Context(NamedTuple):
     done: tuple[Step, ...] = ()  # the steps of the publishers that ran before
 
 
-class Publisher(Protocol):
-    """One area of output."""
+C_contra = TypeVar("C_contra", contravariant=True)
+
+
+class Publisher(Protocol[C_contra]):
+    """One area of output, reading a context of type ``C_contra``: :class:`Context` for the
+    publishers the runner orders under the lease, ``SummaryContext`` for the Actions job
+    summary (no git, no lease)."""
 
     area: Area
     target: str  # what a failed ``sync`` step of the area names
 
-    def plan(self, ctx: Context) -> list[Step]:
+    def plan(self, ctx: C_contra) -> list[Step]:
         """The steps a dry run prints (reads only)."""
         ...
 
-    def apply(self, ctx: Context) -> list[Step]:
+    def apply(self, ctx: C_contra) -> list[Step]:
         """Carry the area out; every step with its outcome."""
         ...

@@ -12,7 +12,7 @@ from typing import Literal, NamedTuple
 
 from tars_ci.reports.jsonio import dumps
 
-Area = Literal["history", "issues", "pull", "notify"]
+Area = Literal["history", "issues", "pull", "notify", "summary"]
 Status = Literal["planned", "done", "unchanged", "skipped", "deferred", "failed"]
 
 

@@ -58,7 +58,7 @@ class PublishResult(NamedTuple):
         return not self.errors
 
 
-def _run(pub: Publisher, ctx: Context, steps: list[Step], errors: list[str]) -> None:
+def _run(pub: Publisher[Context], ctx: Context, steps: list[Step], errors: list[str]) -> None:
     """One publisher's plan or apply; a failure of its whole area becomes a failed step."""
     try:
         steps += pub.plan(ctx) if ctx.dry_run else pub.apply(ctx)
@@ -67,7 +67,7 @@ def _run(pub: Publisher, ctx: Context, steps: list[Step], errors: list[str]) -> 
         steps.append(Step(pub.area, "sync", pub.target, "failed", "failed", detail=str(exc)))
 
 
-def _after_history(ctx: Context, after: Sequence[Publisher]) -> tuple[list[Step], list[str]]:
+def _after_history(ctx: Context, after: Sequence[Publisher[Context]]) -> tuple[list[Step], list[str]]:
     """Issues, the retrospective PR and the later publishers; steps and error messages."""
     steps: list[Step] = []
     errors: list[str] = []
@@ -78,7 +78,7 @@ def _after_history(ctx: Context, after: Sequence[Publisher]) -> tuple[list[Step]
         return [Step("issues", "sync", "repository", "cannot read the repository", "failed",
                      detail=str(exc))], [str(exc)]
     ctx = ctx._replace(html_url=html_url)
-    publishers: list[Publisher] = [IssuesPublisher()]
+    publishers: list[Publisher[Context]] = [IssuesPublisher()]
     if ctx.reports.retro is not None:
         publishers.append(PullPublisher(ctx.spec.retro_branch))
     for pub in (*publishers, *after):
@@ -92,7 +92,7 @@ def publish(spec: Spec, repo_root: Path, release_dir: Path,
             github: GitHubClient | None = None, git: GitRunner | None = None,
             dry_run: bool = False, clock: Callable[[], datetime] = utc_now,
             options: PublishOptions | None = None, repository: str = "",
-            after: Sequence[Publisher] = (),
+            after: Sequence[Publisher[Context]] = (),
             redact: Callable[[str], str] | None = None) -> PublishResult:
     """Publish one release's reports (see the module docstring).
 

@@ -326,8 +326,9 @@ class HistoryStore:
 
 
 def _kept(rel: Path, keep_days: int) -> bool:
-    """Whether a file survives a length change: the baseline, the anomalies and days ≤ keep."""
-    if rel.parts[0] in ("ga_kpis", "anomalies"):
+    """Whether a file survives a length change: the baseline, the anomalies, the record of
+    sent notifications (the days kept were told already) and days ≤ keep."""
+    if rel.parts[0] in ("ga_kpis", "anomalies", "notifications"):
         return True
     if rel.parts[0] in ("stability", "health"):
         try:

@@ -92,7 +92,7 @@ def test_a_missing_secret_fails_the_area_after_the_history(
     scenario(work, range(3))
     hook = Hook()
     result = run(nspec, work, make_client(), hook, urls={})
-    assert result.errors == ("$HOOK_URL is not set",)
+    assert result.errors == ("notify ops: $HOOK_URL is not set",)
     assert hook.keys == []
     assert f"reports/{SLUG}/stability/day_02_summary.json" in git(
         remote, "ls-tree", "-r", "--name-only", "main")

@@ -124,8 +124,9 @@ class NotifyPublisher:
             steps.append(Step("notify", "none", target.id, "nothing new to send", "unchanged"))
             return
         url = self.urls.get(target.url_secret, "")
-        problem = f"${target.url_secret} is not set" if not url else \
-            (f"the URL in ${target.url_secret} {url_problem(url)}" if url_problem(url) else "")
+        problem = f"notify {target.id}: ${target.url_secret} is not set" if not url else (
+            f"notify {target.id}: the URL in ${target.url_secret} {url_problem(url)}"
+            if url_problem(url) else "")
         pull_failed = any(s.area == "pull" and s.status == "failed" for s in ctx.done)
         policy = Policy(target.timeout.total_seconds(), target.retries,
                         target.max_retry_after.total_seconds(), self.backoff)
