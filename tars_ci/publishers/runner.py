@@ -76,7 +76,9 @@ def _after_history(ctx: Context, after: Sequence[Publisher[Context]]) -> tuple[l
             else "https://github.com/OWNER/REPO"
     except PublishError as exc:
         return [Step("issues", "sync", "repository", "cannot read the repository", "failed",
-                     detail=str(exc))], [str(exc)]
+                     detail=str(exc)),
+                *(Step(p.area, "sync", p.target, "skipped: the repository could not be read",
+                       "skipped") for p in after)], [str(exc)]
     ctx = ctx._replace(html_url=html_url)
     publishers: list[Publisher[Context]] = [IssuesPublisher()]
     if ctx.reports.retro is not None:
