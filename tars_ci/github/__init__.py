@@ -5,6 +5,7 @@ The publishers that use them, and their order, are in :mod:`tars_ci.publishers`.
 One concern per module::
 
     publish.py     the old home of ``publish`` (now :mod:`tars_ci.publishers.runner`)
+    plan.py        the old home of the plan records (now :mod:`tars_ci.publishers.plan`)
     lock.py        the release's lease on the git remote (overlapping runs take turns)
     history.py     real git: commit the reports, fetch + rebase + bounded retry push, never forced
     git.py         the git boundary (injectable runner, GitError, no forced branch pushes)

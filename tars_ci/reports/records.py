@@ -15,7 +15,7 @@ file                                         record
 ``anomalies/anomaly_events.json``            :class:`AnomalyEvents`
 ``regression/regression_summary.json``       :class:`RegressionSummary`
 ``output/GA_<N>DAY_RETROSPECTIVE.json``      :class:`Retrospective`
-``notifications/notifications_sent.json``    :class:`NotificationLedger`
+``notifications/notifications_sent.json``    :class:`~tars_ci.reports.ledger.NotificationLedger`
 ===========================================  ===============================================
 
 Analysis records (Measurement, Comparison, Finding, …) are reused as they are; where a file
@@ -381,40 +381,6 @@ class Retrospective(NamedTuple):
         sections = {k: v for k, v in data.items() if k not in typed}
         return decode(Retrospective, {**{k: data[k] for k in typed if k in data},
                                       "sections": sections}, where, version)
-
-
-class SentNotification(NamedTuple):
-    """One notification a receiver accepted (a 2xx answer)."""
-
-    key: str  # the event's key, e.g. ``finding/error_rate-drift/3/opened``
-    kind: str
-    day: int
-    sent_at: str  # UTC ISO 8601
-
-
-class TargetLedger(NamedTuple):
-    """What one notification target has been sent, oldest first."""
-
-    target: str  # the target's name in the spec
-    sent: tuple[SentNotification, ...]
-
-
-class NotificationLedger(NamedTuple):
-    """``notifications/notifications_sent.json``: each event sent once per target."""
-
-    release: ReleaseBlock
-    targets: tuple[TargetLedger, ...]
-
-    def sent_keys(self, target: str) -> frozenset[str]:
-        """Keys already sent to ``target``."""
-        return frozenset(s.key for t in self.targets if t.target == target for s in t.sent)
-
-    def add(self, target: str, entry: SentNotification) -> NotificationLedger:
-        """A copy with ``entry`` recorded for ``target`` (targets kept in name order)."""
-        old = next((t for t in self.targets if t.target == target), TargetLedger(target, ()))
-        rest = [t for t in self.targets if t.target != target]
-        new = old._replace(sent=(*old.sent, entry))
-        return self._replace(targets=tuple(sorted((*rest, new), key=lambda t: t.target)))
 
 
 def replace(record: R, **changes: Any) -> R:

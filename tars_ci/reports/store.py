@@ -25,6 +25,7 @@ from typing import Any, NamedTuple, TypeVar
 from tars_ci.errors import HistoryMismatch, ReportError
 from tars_ci.reports.codec import Location, decode, encode
 from tars_ci.reports.jsonio import dumps, read_json, remove_temporaries, write_text
+from tars_ci.reports.ledger import NotificationLedger
 from tars_ci.reports.paths import ReleasePaths
 from tars_ci.reports.records import (
     OLDEST_READABLE,
@@ -33,7 +34,6 @@ from tars_ci.reports.records import (
     DaySummary,
     GaSummary,
     HealthReport,
-    NotificationLedger,
     RegressionSummary,
     ReleaseBlock,
     Retrospective,

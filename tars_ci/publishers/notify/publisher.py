@@ -30,7 +30,7 @@ from tars_ci.publishers.notify.events import NotifyEvent, release_events, wanted
 from tars_ci.publishers.notify.messages import PAYLOADS, message_of
 from tars_ci.publishers.notify.sender import Policy, Sender, encode, url_problem
 from tars_ci.publishers.plan import Area, Step
-from tars_ci.reports.records import NotificationLedger, SentNotification
+from tars_ci.reports.ledger import NotificationLedger, SentNotification
 from tars_ci.reports.store import HistoryStore
 from tars_ci.spec.notify import NotifyTarget
 
