@@ -138,8 +138,9 @@ def check_spec(spec: Spec, text: str, file: str) -> None:
 
 
 def spec_variables(text: str) -> tuple[str, ...]:
-    """``${VAR}`` names used in the spec's values, sorted; the workflow maps each from the
-    secret of the same name. ``GITHUB_*`` names are left to Actions itself."""
+    """``${VAR}`` names used in the spec's values and the ``notify[].url_secret`` names,
+    sorted; the workflow maps each from the secret of the same name. ``GITHUB_*`` names are
+    left to Actions itself."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
@@ -150,12 +151,24 @@ def spec_variables(text: str) -> tuple[str, ...]:
         node = stack.pop()
         if isinstance(node, yaml.ScalarNode):
             names.update(m.group(1) for m in _VAR_RE.finditer(str(node.value)) if m.group(1))
+        elif isinstance(node, yaml.MappingNode) and node is root:
+            for key, value in node.value:
+                if key.value == "notify" and isinstance(value, yaml.SequenceNode):
+                    names.update(_url_secrets(value))
+            stack.extend(v for _, v in node.value)
         elif isinstance(node, yaml.MappingNode):
             stack.extend(v for _, v in node.value)
         elif isinstance(node, yaml.SequenceNode):
             stack.extend(node.value)
     return tuple(sorted(n for n in names if _SECRET_NAME_RE.match(n)
                         and not n.upper().startswith("GITHUB_")))
+
+
+def _url_secrets(targets: yaml.SequenceNode) -> list[str]:
+    """The ``url_secret`` names of the ``notify:`` targets (plain names, not ``${VAR}``)."""
+    return [str(v.value) for item in targets.value if isinstance(item, yaml.MappingNode)
+            for k, v in item.value
+            if k.value == "url_secret" and isinstance(v, yaml.ScalarNode)]
 
 
 # --------------------------------------------------------------------------- rendering

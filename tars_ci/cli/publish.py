@@ -3,7 +3,9 @@
 Reads the token from ``GITHUB_TOKEN`` (or ``GH_TOKEN``), the repository from ``--repo`` or
 ``GITHUB_REPOSITORY``, the API URL from ``--api-url``, the spec, or ``GITHUB_API_URL`` (GitHub
 Enterprise: ``https://HOST/api/v3``). ``--dry-run`` prints the plan and changes nothing.
-Exit 0 when every step succeeded, 5 when a git or GitHub write failed, 2 on bad usage.
+Webhook URLs of the spec's ``notify:`` targets come from the variables their ``url_secret``
+names, and are masked like the token. Exit 0 when every step succeeded, 5 when a git or GitHub
+write or a notification failed, 2 on bad usage.
 
 ``TARS_CI_FAST_LOOPBACK=1`` removes request pacing and shortens the lock and push waits, for
 tests against a local emulator; it is refused unless the API URL is a loopback address.
@@ -14,7 +16,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from tars_ci.github.client import GitHubClient
     from tars_ci.github.publish import PublishOptions, PublishResult
     from tars_ci.pipeline import RunResult
+    from tars_ci.publishers.interface import Context, Publisher
     from tars_ci.spec.model import Spec
 
 DEFAULT_API = "https://api.github.com"
@@ -114,8 +117,11 @@ def _logging(verbose: bool, secrets: list[str]) -> None:
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     handler.addFilter(Redactor(secrets).log_filter())
     handler.set_name("tars-ci-publish")
+    # httpx logs every request's URL at INFO, and a webhook URL is its credential: its
+    # logger stays at WARNING, through the redactor, even with --verbose
     for name, level in (("tars_ci.github", logging.DEBUG if verbose else logging.INFO),
-                        ("github", logging.DEBUG if verbose else logging.WARNING)):
+                        ("github", logging.DEBUG if verbose else logging.WARNING),
+                        ("httpx", logging.WARNING)):
         logger = logging.getLogger(name)
         for old in list(logger.handlers):
             logger.removeHandler(old)  # PyGithub's own handler, or ours from an earlier run
@@ -141,13 +147,15 @@ def publish_release(spec: Spec, env: Mapping[str, str], release_dir: Path, *,
 
     Shared by ``tars-ci publish`` and ``tars-ci run --publish``."""
     from tars_ci.github.git import Git
-    from tars_ci.github.plan import render_json, render_text
     from tars_ci.github.publish import publish
     from tars_ci.github.redaction import Redactor
+    from tars_ci.publishers.plan import render_json, render_text
 
     token = env.get("GITHUB_TOKEN") or env.get("GH_TOKEN") or ""
-    redact = Redactor([token])
-    _logging(verbose, [token])
+    urls = {t.url_secret: env.get(t.url_secret, "") for t in spec.notify}
+    secrets = [token, *notify_secrets(urls.values())]
+    redact = Redactor(secrets)
+    _logging(verbose, secrets)
     start = release_dir if release_dir.is_dir() else Path.cwd()
     repo_root = Path(Git(start).run("rev-parse", "--show-toplevel")).resolve()
     if not release_dir.resolve().is_relative_to(repo_root):
@@ -158,9 +166,12 @@ def publish_release(spec: Spec, env: Mapping[str, str], release_dir: Path, *,
     if client is None and not dry_run:
         raise UsageError("publishing needs GITHUB_TOKEN (or GH_TOKEN) and the repository "
                          "(--repo or GITHUB_REPOSITORY); --dry-run shows the plan without")
+    after = [notifier(spec, env, repo_root, release_dir.resolve(), urls, redact)] \
+        if spec.notify else []
     result = publish(spec, repo_root, release_dir.resolve(), days, github=client,
                      dry_run=dry_run, options=options_from_env(env, url),
-                     repository=repo or env.get("GITHUB_REPOSITORY", ""))
+                     repository=repo or env.get("GITHUB_REPOSITORY", ""), after=after,
+                     redact=redact if client is None else _both(client.redact, redact))
     sys.stdout.write(redact(render_text(result.plan)))
     if json_out == "-":
         sys.stdout.write(redact(render_json(result.plan)))
@@ -169,6 +180,30 @@ def publish_release(spec: Spec, env: Mapping[str, str], release_dir: Path, *,
     for error in result.errors:
         print(f"error: {redact(error)}", file=sys.stderr)
     return result
+
+
+def notify_secrets(urls: Iterable[str]) -> list[str]:
+    """The parts of webhook URLs that are secret (the whole URL, its path and query)."""
+    from tars_ci.publishers.notify.sender import redactor_for
+
+    return list(redactor_for([u for u in urls if u]).secrets)
+
+
+def _both(first: Callable[[str], str], second: Callable[[str], str]) -> Callable[[str], str]:
+    return lambda text: second(first(text))
+
+
+def notifier(spec: Spec, env: Mapping[str, str], repo_root: Path, release_dir: Path,
+             urls: Mapping[str, str], redact: Callable[[str], str]) -> Publisher[Context]:
+    """The notification publisher of the spec's ``notify:`` targets (URLs from the env)."""
+    from tars_ci.publishers.notify.publisher import NotifyPublisher
+    from tars_ci.reports.documents import release_block
+    from tars_ci.reports.store import HistoryStore
+
+    loopback = all(urlsplit(u).hostname in LOOPBACK for u in urls.values() if u)
+    fast = env.get("TARS_CI_FAST_LOOPBACK", "") in ("1", "true", "yes") and loopback
+    return NotifyPublisher(HistoryStore(release_dir.parent, release_block(spec)), repo_root,
+                           spec.notify, urls, redact=redact, backoff=0.05 if fast else 1.0)
 
 
 def publish_after_run(spec: Spec, args: argparse.Namespace, env: Mapping[str, str],

@@ -98,16 +98,12 @@ def _report_to_actions(spec: Spec, args: argparse.Namespace, env: Mapping[str, s
 
     from tars_ci.cli import common
     from tars_ci.pipeline import store_for
-    from tars_ci.reports import actions
+    from tars_ci.publishers.summary import ActionsSummary, SummaryContext
 
-    report = actions.build(spec, store_for(spec, common.reports_dir(args, spec)),
-                           result.days_processed,
-                           complete=result.complete,
-                           dry_run=bool(args.publish and args.dry_run))
-    for line in report.annotations:
-        print(line)
     summary, output = env.get("GITHUB_STEP_SUMMARY"), env.get("GITHUB_OUTPUT")
     if getattr(args, "in_fleet", False):
         output = None  # one release's outputs would overwrite another's: see _fleet_outputs
-    actions.append_to_files(report, summary_file=Path(summary) if summary else None,
-                            output_file=Path(output) if output else None)
+    ActionsSummary().apply(SummaryContext(
+        spec, store_for(spec, common.reports_dir(args, spec)), result.days_processed,
+        result.complete, bool(args.publish and args.dry_run),
+        Path(summary) if summary else None, Path(output) if output else None, print))

@@ -1,8 +1,11 @@
-"""GitOps publishing: the committed history, the P0/P1 issue lifecycle, the retro PR.
+"""The GitHub and git boundaries of publishing: history, P0/P1 issue lifecycle, retro PR.
+
+The publishers that use them, and their order, are in :mod:`tars_ci.publishers`.
 
 One concern per module::
 
-    publish.py     orchestration: lease → history → issues → retrospective PR (or a dry-run plan)
+    publish.py     the old home of ``publish`` (now :mod:`tars_ci.publishers.runner`)
+    plan.py        the old home of the plan records (now :mod:`tars_ci.publishers.plan`)
     lock.py        the release's lease on the git remote (overlapping runs take turns)
     history.py     real git: commit the reports, fetch + rebase + bounded retry push, never forced
     git.py         the git boundary (injectable runner, GitError, no forced branch pushes)
@@ -14,7 +17,6 @@ One concern per module::
     markers.py     hidden markers in bodies and comments
     markdown.py    Markdown safety for GitHub bodies
     view.py        the recorded history (from the store), as publishing sees it
-    plan.py        the plan records and their text / JSON rendering
     redaction.py   tokens out of messages and log lines
 """
 

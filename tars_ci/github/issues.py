@@ -27,8 +27,8 @@ from tars_ci.github.lifecycle import (
     episodes,
     tracked_findings,
 )
-from tars_ci.github.plan import Step
 from tars_ci.github.view import ReleaseReports
+from tars_ci.publishers.plan import Step
 
 if TYPE_CHECKING:
     from github.Issue import Issue

@@ -22,8 +22,8 @@ from tars_ci.github.bodies import Links
 from tars_ci.github.client import GitHubClient
 from tars_ci.github.git import Git
 from tars_ci.github.history import commit_to_branch, read_only_branch_check
-from tars_ci.github.plan import Step
 from tars_ci.github.view import Retro
+from tars_ci.publishers.plan import Step
 
 if TYPE_CHECKING:
     from github.PullRequest import PullRequest

@@ -9,7 +9,8 @@ from typing import NamedTuple
 from tars_ci.errors import ReportError
 
 _DAY_FILE = re.compile(r"^day_(\d{2,3})_summary\.json$")
-FOLDERS = ("ga_kpis", "stability", "health", "anomalies", "regression", "output")
+FOLDERS = ("ga_kpis", "stability", "health", "anomalies", "regression", "output",
+           "notifications")
 
 
 class ReleasePaths(NamedTuple):
@@ -46,6 +47,11 @@ class ReleasePaths(NamedTuple):
     def health(self, day: int) -> Path:
         """Health report of ``day``."""
         return self.root / "health" / f"day_{day:02d}_HEALTH.json"
+
+    @property
+    def notifications(self) -> Path:
+        """What each notification target has been sent (see ``NotificationLedger``)."""
+        return self.root / "notifications" / "notifications_sent.json"
 
     @property
     def anomalies(self) -> Path:

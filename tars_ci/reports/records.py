@@ -15,6 +15,7 @@ file                                         record
 ``anomalies/anomaly_events.json``            :class:`AnomalyEvents`
 ``regression/regression_summary.json``       :class:`RegressionSummary`
 ``output/GA_<N>DAY_RETROSPECTIVE.json``      :class:`Retrospective`
+``notifications/notifications_sent.json``    :class:`~tars_ci.reports.ledger.NotificationLedger`
 ===========================================  ===============================================
 
 Analysis records (Measurement, Comparison, Finding, …) are reused as they are; where a file

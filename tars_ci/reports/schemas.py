@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tars_ci.reports import records
+from tars_ci.reports import ledger, records
 from tars_ci.reports.codec import json_schema
 from tars_ci.reports.jsonio import dumps, write_text
 
@@ -29,6 +29,8 @@ FILES: dict[str, tuple[type, str]] = {
     "anomaly_events": (records.AnomalyEvents, "anomalies/anomaly_events.json"),
     "regression_summary": (records.RegressionSummary, "regression/regression_summary.json"),
     "retrospective": (records.Retrospective, "output/GA_<N>DAY_RETROSPECTIVE.json"),
+    "notifications_sent": (ledger.NotificationLedger,
+                           "notifications/notifications_sent.json"),
 }
 
 

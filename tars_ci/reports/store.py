@@ -25,6 +25,7 @@ from typing import Any, NamedTuple, TypeVar
 from tars_ci.errors import HistoryMismatch, ReportError
 from tars_ci.reports.codec import Location, decode, encode
 from tars_ci.reports.jsonio import dumps, read_json, remove_temporaries, write_text
+from tars_ci.reports.ledger import NotificationLedger
 from tars_ci.reports.paths import ReleasePaths
 from tars_ci.reports.records import (
     OLDEST_READABLE,
@@ -197,6 +198,22 @@ class HistoryStore:
         md = self.paths.retro_md if self.paths.retro_md.is_file() else None
         return Outputs(regression, retro, md)
 
+    def load_ledger(self) -> NotificationLedger:
+        """What the notification targets have been sent (empty when nothing yet)."""
+        if not self.paths.notifications.is_file():
+            return NotificationLedger(self.release, ())
+        ledger = self._read(NotificationLedger, self.paths.notifications, None,
+                            "restore it from git (`git checkout -- FILE`); deleting it "
+                            "sends every event again")
+        if ledger.release.slug != self.release.slug:
+            raise HistoryMismatch(f"{self.paths.notifications} belongs to release "
+                                  f"{ledger.release.name!r}, not to {self.release.name!r}")
+        return ledger
+
+    def write_ledger(self, ledger: NotificationLedger) -> bool:
+        """Write the record of sent notifications (atomically); whether it changed."""
+        return self._write(self.paths.notifications, ledger)
+
     # ------------------------------------------------------------------ identity
 
     def check_identity(self, history: History) -> None:
@@ -309,8 +326,9 @@ class HistoryStore:
 
 
 def _kept(rel: Path, keep_days: int) -> bool:
-    """Whether a file survives a length change: the baseline, the anomalies and days ≤ keep."""
-    if rel.parts[0] in ("ga_kpis", "anomalies"):
+    """Whether a file survives a length change: the baseline, the anomalies, the record of
+    sent notifications (the days kept were told already) and days ≤ keep."""
+    if rel.parts[0] in ("ga_kpis", "anomalies", "notifications"):
         return True
     if rel.parts[0] in ("stability", "health"):
         try:

@@ -43,6 +43,7 @@ from tars_ci.spec.gates import (
     parse_bound,
 )
 from tars_ci.spec.levels import more_urgent
+from tars_ci.spec.notify import NotifyTarget, notify_problems
 from tars_ci.spec.source import Auth, Header, SourceSpec
 
 __all__ = [
@@ -624,6 +625,9 @@ class Spec:
     gates: Gates = field(default_factory=Gates, metadata=doc(
         "Canary stage gates (`tars-ci gate --stage NAME`): metrics queried per track and the "
         "criteria each rollout stage must meet before the next one."))
+    notify: tuple[NotifyTarget, ...] = field(default=(), metadata=doc(
+        "Notification targets (Slack, Microsoft Teams, JSON webhook); sent by `publish` and "
+        "`run --publish` after the history is pushed, each event once per target."))
 
     def problems(self) -> list[tuple[str, str]]:
         out: list[tuple[str, str]] = []
@@ -651,6 +655,7 @@ class Spec:
                             "bounds must go from most to least urgent (P0, P1, P2): "
                             f"{'increasing' if better == 'higher' else 'decreasing'} for a "
                             f"{better}-is-better KPI"))
+        out += notify_problems(self.notify)
         if not any(k.weight > 0 for k in self.kpis):
             out.append(("kpis", "at least one KPI needs a weight > 0 for the health score"))
         return out

@@ -247,6 +247,9 @@ def _sections(cls: type, path: str, key: str | None) -> list[tuple[str, type, st
             item, item_key = typing.get_args(inner)[0], f.metadata["keyed"]
             if len(_fields(item, item_key)) > 1:
                 out += _sections(item, f"{sub}.<{item_key}>", item_key)
+        elif typing.get_origin(inner) is tuple and dataclasses.is_dataclass(
+                typing.get_args(inner)[0]):
+            out += _sections(typing.get_args(inner)[0], f"{sub}[]", None)
     return out
 
 
@@ -264,6 +267,8 @@ def _type_name(tp: Any, meta: typing.Mapping[str, Any], path: str) -> str:
         if len(others) == 1:
             return f"mapping {key} → {_type_name(others[0][1], field_meta(others[0][0]), path)}"
         return f"mapping {key} → settings (`{path}.<{key}>`)"
+    if origin is tuple and dataclasses.is_dataclass(args[0]):
+        return f"list of mappings (`{path}[]`)"
     if origin is tuple:
         item = _type_name(args[0], {}, path)
         return f"list of {item.removeprefix('one of ')}"
