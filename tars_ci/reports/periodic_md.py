@@ -32,6 +32,7 @@ def model(report: PeriodicReport) -> dict[str, Any]:
     counts: dict[str, int] = {pr: sum(1 for f in report.findings if f.priority == pr)
                               for pr in PRIORITIES}
     days = list(p.program_days)
+    titles = {name: c.title for name, c in report.metrics_comparison.items()}
     return {
         "release": report.release._asdict(),
         "period": p.period, "start": _utc(p.start), "end": _utc(p.end),
@@ -41,21 +42,27 @@ def model(report: PeriodicReport) -> dict[str, Any]:
         "spec_digest": (report.provenance.spec_digest.removeprefix("sha256:")[:12]),
         "counts": counts,
         "headline": _headline(report, counts),
-        "slos": [_slo(name, s) for name, s in report.slo.items()],
+        "slos": [_slo(name, s) for name, s in sorted(report.slo.items())],
         "alerts": [{"slo": name, **a._asdict(),
                     "length": text.duration(_minutes(a.start, a.end)),
                     "from": _utc(a.start), "to": _utc(a.end)}
-                   for name, s in report.slo.items() for a in s.burn.alerts],
-        "kpis": [_kpi(report, name) for name in report.metrics_comparison],
+                   for name, s in sorted(report.slo.items()) for a in s.burn.alerts],
+        # the file's keys are sorted: critical KPIs first, then by title, whatever the order
+        "kpis": [_kpi(report, name) for name in sorted(
+            report.metrics_comparison, key=lambda n: (not report.metrics_comparison[n].critical,
+                                                      titles[n].lower(), n))],
         "health": report.health._asdict(),
-        "health_lost": [c for c in report.health.breakdown if c.points_lost > 0],
+        "health_lost": [{"title": titles.get(c.kpi, c.kpi), "explanation": c.explanation}
+                        for c in report.health.breakdown if c.points_lost > 0],
         "findings": list(report.findings),
-        "anomalies": [{**dataclasses.asdict(e), "from": _utc(e.start), "to": _utc(e.end)}
+        "anomalies": [{**dataclasses.asdict(e), "title": titles.get(e.kpi, e.kpi),
+                       "from": _utc(e.start), "to": _utc(e.end)}
                       for e in report.anomalies],
         "coverage": report.data_coverage._asdict(),
-        "gaps": [{**g._asdict(), "from": _utc(g.start), "to": _utc(g.end),
+        "gaps": [{**g._asdict(), "title": titles.get(g.kpi, g.kpi),
+                  "from": _utc(g.start), "to": _utc(g.end),
                   "length": text.duration(g.minutes)} for g in report.data_gaps],
-        "notes": list(report.notes) + [f"SLO {name}: {n}" for name, s in report.slo.items()
+        "notes": list(report.notes) + [f"SLO {name}: {n}" for name, s in sorted(report.slo.items())
                                        for n in s.burn.notes],
     }
 
