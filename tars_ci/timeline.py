@@ -106,3 +106,9 @@ def stamp(value: datetime) -> str:
     """A UTC time for file names: ``20261107T0600Z`` (``…T060030Z`` off the minute)."""
     utc = value.astimezone(timezone.utc)
     return utc.strftime("%Y%m%dT%H%M%SZ" if utc.second else "%Y%m%dT%H%MZ")
+
+
+def parse_stamp(text: str) -> datetime:
+    """The inverse of :func:`stamp`."""
+    fmt = "%Y%m%dT%H%M%SZ" if len(text) == 16 else "%Y%m%dT%H%MZ"
+    return datetime.strptime(text, fmt).replace(tzinfo=timezone.utc)

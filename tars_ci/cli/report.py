@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tars_ci.errors import UsageError
 
 if TYPE_CHECKING:
+    from tars_ci.cron import Cron
     from tars_ci.pipeline.periodic import PeriodWindow
     from tars_ci.spec.model import Spec
 
@@ -88,6 +90,9 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
         failing += [f"{r.period.period} to {r.period.end}: {f.priority} {f.title}"
                     for f in r.findings
                     if at_least_as_urgent(f.priority, spec.priorities.fail_level)]
+    summary = env.get("GITHUB_STEP_SUMMARY")
+    if env.get("GITHUB_ACTIONS") == "true" and summary:
+        _to_job_summary(Path(summary), [r.markdown_path for r in results])
     if args.publish:
         _publish(spec, args, env, results[0].json_path.parent.parent if results else None)
     if failing and not args.report_only:
@@ -124,14 +129,58 @@ def _windows(spec: Spec, args: argparse.Namespace, now: datetime) -> list[Period
         fired = end or last_fire(cron, now)
     except ValueError as exc:
         raise UsageError(f"--schedule: {exc}") from None
-    return [period_window(spec, parse_period(s.period), fired) for s in chosen]
+    windows = []
+    for sched in chosen:
+        period = parse_period(sched.period)
+        ends = [fired] if end else _missed(spec, args, cron, period, fired)
+        windows += [period_window(spec, period, t) for t in ends]
+    return windows
+
+
+CATCH_UP = 7  # most scheduled windows one run writes: the latest and those dropped before it
+
+
+def _missed(spec: Spec, args: argparse.Namespace, cron: Cron, period: timedelta,
+            fired: datetime) -> list[datetime]:
+    """``fired`` and the earlier times of ``cron`` since the newest recorded report of that
+    period (a dropped scheduled run is caught up by the next one), oldest first."""
+    from tars_ci.cli import common
+    from tars_ci.cron import last_fire
+    from tars_ci.pipeline import store_for
+    from tars_ci.timeline import parse_stamp, period_label
+
+    stamps = store_for(spec, common.reports_dir(args, spec)).paths.periodic_stamps(
+        period_label(period))
+    recorded = [parse_stamp(s) for s in stamps]
+    newest = max((t for t in recorded if t < fired), default=None)
+    out = [fired]
+    while newest is not None and len(out) < CATCH_UP:
+        try:
+            earlier = last_fire(cron, out[-1] - timedelta(minutes=1))
+        except ValueError:
+            break
+        if earlier <= newest:
+            break
+        out.append(earlier)
+    return out[::-1]
+
+
+def _to_job_summary(summary: Path, markdown: list[Path]) -> None:
+    """Append each report's Markdown to the Actions job summary."""
+    from tars_ci.errors import ReportError
+
+    try:
+        with summary.open("a", encoding="utf-8") as out:
+            for path in markdown:
+                out.write(path.read_text(encoding="utf-8") + "\n")
+    except OSError as exc:
+        raise ReportError(f"cannot append to the job summary {summary}: "
+                          f"{exc.strerror or exc}") from exc
 
 
 def _publish(spec: Spec, args: argparse.Namespace, env: Mapping[str, str],
              release_dir: object) -> None:
     """Commit the reports through the run's publishing path (exit 5 when it fails)."""
-    from pathlib import Path
-
     from tars_ci.cli.publish import publish_release
     from tars_ci.errors import PublishError
 

@@ -80,6 +80,14 @@ class ReleasePaths(NamedTuple):
             raise ReportError(f"not a periodic report name: {period}_{end_stamp}")
         return self.root / "periodic" / f"{period}_{end_stamp}{suffix}"
 
+    def periodic_stamps(self, period: str) -> list[str]:
+        """The ends (``20261110T0000Z``) of the recorded ``period`` reports, in order."""
+        folder = self.root / "periodic"
+        if not folder.is_dir():
+            return []
+        name = re.compile(rf"^{re.escape(period)}_([0-9]{{8}}T[0-9]{{4}}(?:[0-9]{{2}})?Z)\.json$")
+        return sorted(m.group(1) for p in folder.iterdir() if (m := name.match(p.name)))
+
     def recorded_days(self) -> set[int]:
         """Days whose reports are complete: day 0 has its baseline, day N its summary+health."""
         days = {0} if self.ga_summary.is_file() else set()

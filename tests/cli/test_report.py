@@ -228,7 +228,8 @@ def test_before_the_baseline_is_recorded_kpis_have_no_drift_and_health_is_not_sc
     (["--period", "91d"], "--period: a period runs from 1h to 90d"),
     (["--period", "24h", "--end", "2026-11-11T00:00:00Z"], "has not closed yet"),
     (["--period", "24h", "--end", "soon"], "error: --now"),
-    (["--schedule", "0 6 * * *"], "none of the spec's reports.periodic crons: none"),
+    (["--schedule", "0 7 * * *"], "none of the spec's reports.periodic crons: daily "
+                                  "(0 6 * * *), weekly (0 6 * * 1)"),
     (["--schedule", "0 6 * *"], "--schedule: a cron expression has 5 fields"),
 ])
 def test_bad_usage_is_exit_2_with_a_message(spec: Path, args: list[str], message: str, capsys):
@@ -257,13 +258,11 @@ def test_a_down_source_is_exit_3_and_writes_nothing(tmp_path: Path, capsys):
 
 def test_schedule_runs_each_entry_with_that_cron_over_the_window_ending_at_its_time(
         spec: Path, capsys):
-    text = spec.read_text().replace("reports:\n  dir: reports\n", (
-        "reports:\n  dir: reports\n  periodic:\n"
-        "    daily: {period: 24h, cron: \"0 6 * * *\"}\n"
-        "    weekly: {period: 7d, cron: \"0 6 * * 1\"}\n"
-        "    also_monday: {period: 48h, cron: \"0  6 * * 1\"}\n"))
-    assert "periodic" in text
-    spec.write_text(text)
+    text = spec.read_text()
+    weekly = '    weekly: {period: 7d, cron: "0 6 * * 1"}'
+    assert text.count(weekly) == 1  # the demo spec schedules a daily and a weekly report
+    spec.write_text(text.replace(weekly, weekly + '\n    also_monday: {period: 48h, cron: '
+                                                  '"0  6 * * 1"}'))
     # Monday 2026-11-09, the job started 17 minutes late: the window still ends at 06:00
     assert report(spec, "--schedule", "0 6 * * 1", now="2026-11-09T06:17:00Z") == 1
     names = sorted(p.name for p in periodic(spec, "").iterdir())
@@ -274,3 +273,22 @@ def test_schedule_runs_each_entry_with_that_cron_over_the_window_ending_at_its_t
     assert report(spec, "--schedule", "0 6 * * *", "--report-only",
                   now="2026-11-09T05:59:00Z") == 0
     assert "24h report 2026-11-07T06:00:00Z → 2026-11-08T06:00:00Z" in capsys.readouterr().out
+
+
+def test_a_scheduled_run_catches_up_on_the_windows_of_dropped_runs(spec: Path, capsys):
+    assert 'daily: {period: 24h, cron: "0 6 * * *"}' in spec.read_text()
+    assert report(spec, "--schedule", "0 6 * * *", "--report-only",
+                  now="2026-11-04T07:00:00Z") == 0
+    assert [p.name for p in sorted(periodic(spec, "").glob("*.json"))] == [
+        "24h_20261104T0600Z.json"]  # nothing recorded before: only the latest window
+    # the runs of 5 and 6 November were dropped; the run of the 7th writes all three
+    assert report(spec, "--schedule", "0 6 * * *", "--report-only",
+                  now="2026-11-07T06:30:00Z") == 0
+    assert [p.name for p in sorted(periodic(spec, "").glob("*.json"))] == [
+        "24h_20261104T0600Z.json", "24h_20261105T0600Z.json", "24h_20261106T0600Z.json",
+        "24h_20261107T0600Z.json"]
+    # an explicit --end writes that one window only
+    assert report(spec, "--schedule", "0 6 * * *", "--end", "2026-11-09T06:00:00Z",
+                  "--report-only") == 0
+    assert not periodic(spec, "24h_20261108T0600Z.json").exists()
+    assert periodic(spec, "24h_20261109T0600Z.json").exists()
