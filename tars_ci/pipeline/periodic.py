@@ -217,7 +217,8 @@ def run_report(spec: Spec, source: Source, reports_dir: Path, window: PeriodWind
                          f"yet (now {iso(now)})")
     store = HistoryStore(reports_dir, documents.release_block(spec))
     store.prepare()
-    history = store.load(anomalies=False)
+    # only the baseline is read: a report needs no recorded day (and is not stopped by one)
+    history = store.load(skip=range(1, spec.release.days + 1), anomalies=False)
     start = fetch_start(spec, window)
     log.info("%s report %s to %s: fetching from %s", window.label, iso(window.start),
              iso(window.end), iso(start))

@@ -292,3 +292,12 @@ def test_a_scheduled_run_catches_up_on_the_windows_of_dropped_runs(spec: Path, c
                   "--report-only") == 0
     assert not periodic(spec, "24h_20261108T0600Z.json").exists()
     assert periodic(spec, "24h_20261109T0600Z.json").exists()
+
+
+def test_a_corrupt_day_file_does_not_stop_a_report_that_does_not_read_it(spec: Path):
+    day = spec.parent / "reports" / RELEASE / "stability" / "day_03_summary.json"
+    day.write_text("{ cut short")
+    assert report(spec, "--period", "24h", "--end", "2026-11-04T00:00:00Z") == 0
+    ga = spec.parent / "reports" / RELEASE / "ga_kpis" / "ga_kpi_summary.json"
+    ga.write_text("{ cut short")  # the baseline is read: a corrupt one is exit 4
+    assert report(spec, "--period", "24h", "--end", "2026-11-05T00:00:00Z") == 4
