@@ -208,18 +208,19 @@ def slo_burn_finding(day: int, evaluation: BurnEvaluation, when: str = "") -> Fi
     title = (f"SLO {evaluation.slo} burned its error budget at up to {peak:.1f}× "
              f"{_on(day, when)} ({', '.join(fired)})")
     window = format_duration(timedelta(seconds=evaluation.slo_window))
-    sentences = [_burn_sentence(e, window) for e in episodes]
+    sentences = [_burn_sentence(e, window, "window" if when else "day") for e in episodes]
     sentences.append(f"Priority {priority}: {top.alert} is a {top.priority} alert.")
     return Finding(f"slo:{evaluation.slo}:burn", day, evaluation.slo, "slo_burn",
                    PRIORITY_SEVERITY[priority], priority, peak, None, None, title,
                    " ".join(sentences))
 
 
-def _burn_sentence(e: BurnEpisode, budget_window: str) -> str:
-    """One firing as a sentence: windows, factor, when, peak burn, budget spent."""
+def _burn_sentence(e: BurnEpisode, budget_window: str, span: str = "day") -> str:
+    """One firing as a sentence: windows, factor, when, peak burn, budget spent (``span``:
+    the day, or a periodic report's window)."""
     long, short = (format_duration(timedelta(seconds=w)) for w in (e.long_window, e.short_window))
-    since = " (already firing when the day began)" if e.open_at_start else ""
-    until = " (still firing at the day's end)" if e.open_at_end else ""
+    since = f" (already firing when the {span} began)" if e.open_at_start else ""
+    until = f" (still firing at the {span}'s end)" if e.open_at_end else ""
     return (f"{e.alert} (burn rate above {e.factor:g}× over both {long} and {short}) fired "
             f"from {_utc(e.start)}{since} to {_utc(e.end)}{until}: peak {e.peak_burn:.1f}× "
             f"over {long} at {_utc(e.peak_time)}, {e.budget_consumed:.1%} of the "

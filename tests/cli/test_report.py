@@ -301,3 +301,15 @@ def test_a_corrupt_day_file_does_not_stop_a_report_that_does_not_read_it(spec: P
     ga = spec.parent / "reports" / RELEASE / "ga_kpis" / "ga_kpi_summary.json"
     ga.write_text("{ cut short")  # the baseline is read: a corrupt one is exit 4
     assert report(spec, "--period", "24h", "--end", "2026-11-05T00:00:00Z") == 4
+
+
+def test_an_alert_open_across_the_window_edge_says_window_not_day(spec: Path):
+    # the burst is 13:00-16:00 on day 5: a window ending at 15:00 cuts the page open
+    report(spec, "--period", "6h", "--end", "2026-11-07T15:00:00Z")
+    got = load(spec, "6h_20261107T1500Z")
+    page = next(a for a in got["slo"]["availability"]["burn"]["alerts"]
+                if a["alert"] == "page_fast")
+    assert page["open_at_end"] is True and page["end"] == "2026-11-07T15:00:00Z"
+    burn = next(f for f in got["findings"] if f["id"] == "slo:availability:burn")
+    assert "(still firing at the window's end)" in burn["detail"]
+    assert "day" not in burn["detail"].replace("today", "")
