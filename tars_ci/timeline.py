@@ -72,3 +72,43 @@ def iso(value: datetime | float) -> str:
     if not isinstance(value, datetime):
         value = datetime.fromtimestamp(float(value), timezone.utc)
     return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+# --------------------------------------------------------------------------- report periods
+
+PERIOD_PATTERN = r"^[1-9][0-9]{0,3}[hd]$"
+MIN_PERIOD = timedelta(hours=1)
+MAX_PERIOD = timedelta(days=90)
+
+
+def parse_period(text: str) -> timedelta:
+    """A report period, ``<N>h`` or ``<N>d`` (``24h``, ``7d``, ``30d``), from 1 hour to 90
+    days; ValueError saying what is accepted otherwise."""
+    import re
+
+    if not re.fullmatch(PERIOD_PATTERN, text.strip()):
+        raise ValueError(f"a period is <N>h or <N>d (24h, 7d, 30d), got {text!r}")
+    n, unit = int(text.strip()[:-1]), text.strip()[-1]
+    period = timedelta(hours=n) if unit == "h" else timedelta(days=n)
+    if not MIN_PERIOD <= period <= MAX_PERIOD:
+        raise ValueError(f"a period runs from 1h to 90d, got {text!r}")
+    return period
+
+
+def period_label(period: timedelta) -> str:
+    """The canonical name of a period: whole days from 2 days on (``7d``), else hours
+    (``24h``, ``36h``), so ``1d`` and ``24h`` name the same file."""
+    hours = int(period.total_seconds() // 3600)
+    return f"{hours // 24}d" if hours % 24 == 0 and hours >= 48 else f"{hours}h"
+
+
+def stamp(value: datetime) -> str:
+    """A UTC time for file names: ``20261107T0600Z`` (``…T060030Z`` off the minute)."""
+    utc = value.astimezone(timezone.utc)
+    return utc.strftime("%Y%m%dT%H%M%SZ" if utc.second else "%Y%m%dT%H%MZ")
+
+
+def parse_stamp(text: str) -> datetime:
+    """The inverse of :func:`stamp`."""
+    fmt = "%Y%m%dT%H%M%SZ" if len(text) == 16 else "%Y%m%dT%H%MZ"
+    return datetime.strptime(text, fmt).replace(tzinfo=timezone.utc)

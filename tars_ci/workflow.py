@@ -94,6 +94,17 @@ def cron(spec: Spec) -> str:
     return f"{run_at.minute} {run_at.hour} * * *"
 
 
+def report_crons(spec: Spec) -> dict[str, list[str]]:
+    """The crons of ``reports.periodic`` (normalised spacing), each with its schedules'
+    names, in spec order."""
+    from tars_ci.cron import parse
+
+    out: dict[str, list[str]] = {}
+    for sched in spec.reports.periodic:
+        out.setdefault(parse(sched.cron).text, []).append(sched.name)
+    return out
+
+
 def suggest_daily_time(ga_time: datetime, settle: timedelta) -> time:
     """A good ``schedule.daily_time``: 17 minutes after a day closes and settles, never on
     minute 0 (the slack absorbs scrape and recording-rule lag)."""
@@ -260,7 +271,26 @@ def stabilization_workflow(target: Target) -> str:
     close = spec.release.ga_time.astimezone(timezone.utc)
     run_at = spec.schedule.daily_time
     days = spec.release.days
+    daily = cron(spec)
+    extra = report_crons(spec)
+    report_lines = "".join(
+        f"    # {', '.join(names)} (reports.periodic): a periodic report\n"
+        f"    - cron: {quoted(expr)}\n" for expr, names in extra.items() if expr != daily)
+    env_lines, unset = secret_env(target.variables)
+    reports_job = fill("reports-job.yml.in", {
+        "SETUP_STEPS": setup_steps(target), "SPEC": quoted(target.spec_path),
+        "TOKEN_SECRET": TOKEN_SECRET, "ENVIRONMENT": ENVIRONMENT,
+        "SPEC_ENV": env_lines, "UNSET": unset, "GIT_AUTH": GIT_AUTH,
+        "REPORTS_IF": "github.event_name == 'schedule' && (" + " || ".join(
+            f"github.event.schedule == '{expr}'" for expr in extra) + ")",
+    }) if extra else ""
+    only_daily = (f"    # The daily program runs on its own cron and on manual dispatch.\n"
+                  f"    if: github.event_name != 'schedule' || github.event.schedule == "
+                  f"'{daily}'\n") if extra else ""
     return fill("stabilization.yml.in", {
+        "REPORT_CRONS": report_lines,
+        "ONLY_DAILY": only_daily,
+        "REPORTS_JOB": reports_job,
         "HEADER": header(target.spec_path),
         "RUN_AT": f"{run_at:%H:%M}",
         "CLOSE": f"{close:%H:%M}",
@@ -337,23 +367,37 @@ def _matrix_releases(jobs: Any) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(found))
 
 
-def disagreements(committed: str, expected: str) -> list[str]:
+def disagreements(committed: str, expected: str,
+                  periodic: Mapping[str, list[str]] | None = None) -> list[str]:
     """How ``committed`` differs from ``expected``, in words; empty when they agree.
 
     A file carrying :data:`MARKER` must match byte for byte; any other workflow (for
-    instance one that calls the reusable workflow) must agree on the crons, and on those
-    manual-dispatch inputs it declares.
+    instance one that calls the reusable workflow) must agree on the daily cron, and on
+    those manual-dispatch inputs it declares. ``periodic`` maps the crons of
+    ``reports.periodic`` (:func:`report_crons`) to their names: a generated file must have
+    them; another workflow may leave them out (it does not run the periodic reports).
     """
     out = []
+    periodic = periodic or {}
     have, want = facts(committed), facts(expected)
     if isinstance(have, str):
         return [have]
     if isinstance(want, str):  # a template bug, never user input
         raise TypeError(f"generated workflow is unreadable: {want}")
-    if have.crons != want.crons:
-        out.append(f"schedule is {', '.join(have.crons) or 'missing'} but the spec's "
-                   f"schedule.daily_time needs {', '.join(want.crons)}")
     generated = committed.startswith(MARKER)
+    want_daily = tuple(c for c in want.crons if c not in periodic) or want.crons
+    have_daily = tuple(c for c in have.crons if c not in periodic or c in want_daily)
+    extra = tuple(c for c in have.crons if c not in want.crons)
+    if any(c not in have.crons for c in want_daily) or (extra and not generated):
+        out.append(f"schedule is {', '.join(extra if generated else have_daily) or 'missing'} "
+                   f"but the spec's schedule.daily_time needs {', '.join(want_daily)}")
+    elif extra:
+        out += [f"schedule has {c}, which neither schedule.daily_time nor reports.periodic "
+                f"asks for" for c in extra]
+    if generated:
+        out += [f"schedule lacks {expr}, the cron of reports.periodic {', '.join(names)}"
+                for expr, names in periodic.items()
+                if expr in want.crons and expr not in have.crons]
     have_inputs, want_inputs = dict(have.inputs), dict(want.inputs)
     for name in sorted(set(have_inputs) | set(want_inputs)):
         if name not in have_inputs:

@@ -72,22 +72,24 @@ class Finding(NamedTuple):
 
 def findings_for_day(day: int, spec: Spec, comparisons: Mapping[str, Comparison], *,
                      slos: Mapping[str, SloDay] | None = None,
-                     burns: Mapping[str, BurnEvaluation] | None = None
-                     ) -> tuple[Finding, ...]:
+                     burns: Mapping[str, BurnEvaluation] | None = None,
+                     when: str = "") -> tuple[Finding, ...]:
     """The day's findings under the spec's rules (see :func:`judge_findings`)."""
-    return judge_findings(day, compile_rules(spec), comparisons, slos=slos, burns=burns)
+    return judge_findings(day, compile_rules(spec), comparisons, slos=slos, burns=burns,
+                          when=when)
 
 
 def judge_findings(day: int, rules: RuleSet, comparisons: Mapping[str, Comparison], *,
                    slos: Mapping[str, SloDay] | None = None,
-                   burns: Mapping[str, BurnEvaluation] | None = None
-                   ) -> tuple[Finding, ...]:
+                   burns: Mapping[str, BurnEvaluation] | None = None,
+                   when: str = "") -> tuple[Finding, ...]:
     """The day's findings, sorted by priority, then severity (worst first), then KPI.
 
     Every KPI of the rules is considered; one without a comparison counts as no data.
     ``slos`` (the day's SLIs by SLO name) adds the SLOs' ``no_data`` / ``query_error``
     findings, ``burns`` (the day's burn-rate evaluations by SLO name) their ``slo_burn``
-    findings.
+    findings. ``when`` replaces "on day N" in the titles (a periodic report's window,
+    ``in the 7d window to 2026-11-10 00:00 UTC``).
     """
     unknown = sorted(set(comparisons) - {k.name for k in rules.kpis})
     if unknown:
@@ -96,16 +98,16 @@ def judge_findings(day: int, rules: RuleSet, comparisons: Mapping[str, Compariso
     for kpi in rules.kpis:
         comparison = comparisons.get(kpi.name)
         if comparison is None or comparison.status in ("no_data", "error"):
-            found.append(_missing(day, rules.no_data_of(kpi.name), kpi, comparison))
+            found.append(_missing(day, rules.no_data_of(kpi.name), kpi, comparison, when))
             continue
-        finding = _degradation(day, rules, kpi, comparison)
+        finding = _degradation(day, rules, kpi, comparison, when)
         if finding is not None:
             found.append(finding)
     for name, sli in sorted((slos or {}).items()):
         if sli.status != "ok":
-            found.append(_slo_missing(day, rules.no_data_of(name, "slo"), sli))
+            found.append(_slo_missing(day, rules.no_data_of(name, "slo"), sli, when))
     for name, evaluation in sorted((burns or {}).items()):
-        burn = slo_burn_finding(day, evaluation)
+        burn = slo_burn_finding(day, evaluation, when)
         if burn is not None:
             found.append(burn)
     return tuple(sorted(found, key=finding_order))
@@ -122,7 +124,8 @@ def finding_order(finding: Finding) -> tuple[int, int, str, str]:
             finding.kpi, finding.id)
 
 
-def _degradation(day: int, rules: RuleSet, kpi: Kpi, c: Comparison) -> Finding | None:
+def _degradation(day: int, rules: RuleSet, kpi: Kpi, c: Comparison,
+                 when: str = "") -> Finding | None:
     band = band_level(rules.bands_of(kpi.name), c.value)
     level = None if band is None else band.level
     severity = max_severity(c.severity, None if level is None else BAND_SEVERITY[level])
@@ -133,13 +136,13 @@ def _degradation(day: int, rules: RuleSet, kpi: Kpi, c: Comparison) -> Finding |
     value, base = format_value(c.value, kpi.unit), format_value(c.baseline, kpi.unit)
     if c.severity is not None and c.drift_percent is not None:
         title = (f"{kpi.display} {format_drift(c.drift_percent)} vs GA baseline "
-                 f"({value} vs {base}) on day {day}")
+                 f"({value} vs {base}) {_on(day, when)}")
     elif c.severity is not None:
-        title = f"{kpi.display} rose to {value} from a zero GA baseline on day {day}"
+        title = f"{kpi.display} rose to {value} from a zero GA baseline {_on(day, when)}"
     else:
         assert band is not None
         title = (f"{kpi.display} {value} is in the {band.level} band "
-                 f"({band.bound_text()}) on day {day}")
+                 f"({band.bound_text()}) {_on(day, when)}")
     detail = [c.reason[:1].upper() + c.reason[1:] + "."]
     if band is not None:
         what = " (immediate-rollback class)" if band.level == "P0" else ""
@@ -150,7 +153,8 @@ def _degradation(day: int, rules: RuleSet, kpi: Kpi, c: Comparison) -> Finding |
                    c.value, c.baseline, c.drift_percent, title, " ".join(detail))
 
 
-def _missing(day: int, rule: NoDataRule, kpi: Kpi, c: Comparison | None) -> Finding:
+def _missing(day: int, rule: NoDataRule, kpi: Kpi, c: Comparison | None,
+             when: str = "") -> Finding:
     """The ``no_data`` or ``query_error`` finding of a KPI without a value for the day."""
     severity: Severity = "medium"
     if c is not None and c.status == "error":
@@ -162,7 +166,7 @@ def _missing(day: int, rule: NoDataRule, kpi: Kpi, c: Comparison | None) -> Find
         why = ("a critical KPI without data leaves the release unjudged" if kpi.critical
                else "missing data is not a pass")
     reason = "no comparison was computed for this KPI" if c is None else c.reason
-    title = f"{kpi.display}: {what} on day {day}"
+    title = f"{kpi.display}: {what} {_on(day, when)}"
     detail = (f"{reason[:1].upper() + reason[1:]}. Priority {priority}: {why}. The KPI is left "
               f"out of the health score (neither lowering nor raising it) and out of the "
               f"rollback rules until data is back.")
@@ -171,7 +175,7 @@ def _missing(day: int, rule: NoDataRule, kpi: Kpi, c: Comparison | None) -> Find
                    title, detail)
 
 
-def _slo_missing(day: int, rule: NoDataRule, sli: SloDay) -> Finding:
+def _slo_missing(day: int, rule: NoDataRule, sli: SloDay, when: str = "") -> Finding:
     """The ``no_data`` or ``query_error`` finding of an SLO without an SLI for the day."""
     name = rule.subject
     if sli.status == "error":
@@ -181,12 +185,13 @@ def _slo_missing(day: int, rule: NoDataRule, sli: SloDay) -> Finding:
         kind, priority, what = "no_data", rule.priority, "no data"
     reason = sli.reason or "no SLI for the day"
     detail = (f"{reason[:1].upper() + reason[1:]}. Priority {priority}: without its SLI the "
-              f"SLO's compliance, error budget and burn rate are unknown for day {day}.")
+              f"SLO's compliance, error budget and burn rate are unknown "
+              f"{when or f'for day {day}'}.")
     return Finding(f"slo:{name}:{kind}", day, name, kind, "medium", priority, None, None, None,
-                   f"SLO {name}: {what} on day {day}", detail)
+                   f"SLO {name}: {what} {_on(day, when)}", detail)
 
 
-def slo_burn_finding(day: int, evaluation: BurnEvaluation) -> Finding | None:
+def slo_burn_finding(day: int, evaluation: BurnEvaluation, when: str = "") -> Finding | None:
     """The day's ``slo_burn`` finding of one SLO: one finding per SLO and day, whatever the
     number of alerts that fired, so one GitHub issue follows the SLO's budget burn (id
     ``slo:<name>:burn``) and closes once no alert has fired for the configured days. Its
@@ -200,25 +205,31 @@ def slo_burn_finding(day: int, evaluation: BurnEvaluation) -> Finding | None:
     peak = max(e.peak_burn for e in episodes)
     urgency = {e.alert: (levels.priority_rank(e.priority), e.alert) for e in episodes}
     fired = sorted(urgency, key=urgency.__getitem__)
-    title = (f"SLO {evaluation.slo} burned its error budget at up to {peak:.1f}× on day {day} "
-             f"({', '.join(fired)})")
+    title = (f"SLO {evaluation.slo} burned its error budget at up to {peak:.1f}× "
+             f"{_on(day, when)} ({', '.join(fired)})")
     window = format_duration(timedelta(seconds=evaluation.slo_window))
-    sentences = [_burn_sentence(e, window) for e in episodes]
+    sentences = [_burn_sentence(e, window, "window" if when else "day") for e in episodes]
     sentences.append(f"Priority {priority}: {top.alert} is a {top.priority} alert.")
     return Finding(f"slo:{evaluation.slo}:burn", day, evaluation.slo, "slo_burn",
                    PRIORITY_SEVERITY[priority], priority, peak, None, None, title,
                    " ".join(sentences))
 
 
-def _burn_sentence(e: BurnEpisode, budget_window: str) -> str:
-    """One firing as a sentence: windows, factor, when, peak burn, budget spent."""
+def _burn_sentence(e: BurnEpisode, budget_window: str, span: str = "day") -> str:
+    """One firing as a sentence: windows, factor, when, peak burn, budget spent (``span``:
+    the day, or a periodic report's window)."""
     long, short = (format_duration(timedelta(seconds=w)) for w in (e.long_window, e.short_window))
-    since = " (already firing when the day began)" if e.open_at_start else ""
-    until = " (still firing at the day's end)" if e.open_at_end else ""
+    since = f" (already firing when the {span} began)" if e.open_at_start else ""
+    until = f" (still firing at the {span}'s end)" if e.open_at_end else ""
     return (f"{e.alert} (burn rate above {e.factor:g}× over both {long} and {short}) fired "
             f"from {_utc(e.start)}{since} to {_utc(e.end)}{until}: peak {e.peak_burn:.1f}× "
             f"over {long} at {_utc(e.peak_time)}, {e.budget_consumed:.1%} of the "
             f"{budget_window} error budget spent while it fired.")
+
+
+def _on(day: int, when: str) -> str:
+    """``on day 5``, or a periodic report's window (``in the 7d window to … UTC``)."""
+    return when or f"on day {day}"
 
 
 def _utc(seconds: float) -> str:

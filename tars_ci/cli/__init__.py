@@ -38,6 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "health": ("tars_ci.cli.stages", "compute one day's health report (--day N)"),
     "regression": ("tars_ci.cli.stages", "day-7 regression analysis"),
     "retro": ("tars_ci.cli.stages", "write the day-7 retrospective (Markdown + JSON)"),
+    "report": ("tars_ci.cli.report", "SLO and health report of a window: --period 24h|7d|30d"),
     "record": ("tars_ci.cli.record", "capture the spec's KPIs from Prometheus into a replay file"),
     "anomaly-score": ("tars_ci.cli.anomaly_score", "score timestamp,value CSV files for anomalies"),
     "publish": ("tars_ci.cli.publish", "commit history, sync P0/P1 issues, open the retro PR"),

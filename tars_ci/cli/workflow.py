@@ -51,6 +51,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     files = generated_files(specs, Path(args.workflow) if args.workflow else None, env)
     workflow_path = next(iter(files))
     shown = ", ".join(specs)
+    periodic = _report_crons(specs, env)
     if args.print:
         print(files[workflow_path], end="")
         return EXIT_OK
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
             failed = True
             continue
         committed = path.read_text(encoding="utf-8")
-        problems = workflow.disagreements(committed, text)
+        problems = workflow.disagreements(committed, text, periodic)
         if not problems:
             found = workflow.facts(text)
             crons = () if isinstance(found, str) else found.crons
@@ -89,6 +90,15 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
                 fromfile=f"{path} (committed)", tofile=f"{path} (from the spec)")), end="")
         print("run `tars-ci workflow --write` to regenerate it, then commit it")
     return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _report_crons(specs: Sequence[str | Path], env: Mapping[str, str]) -> dict[str, list[str]]:
+    """The ``reports.periodic`` crons of a single spec (a fleet's workflow has none)."""
+    from tars_ci import workflow
+    from tars_ci.fleet import spec_paths
+
+    paths, many = spec_paths([str(s) for s in specs])
+    return {} if many else workflow.report_crons(load_for_workflow(paths[0], env)[0])
 
 
 def _is_generated(path: Path) -> bool:

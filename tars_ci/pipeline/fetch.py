@@ -11,6 +11,7 @@ marked partial count as not covered (the measurement's reason says so).
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import NamedTuple, TypeVar
 
 import numpy as np
@@ -63,9 +64,16 @@ def fetch(spec: Spec, source: Source, through_day: int) -> ProgramData:
     """Fetch days 0..``through_day`` in one range query per series."""
     start = spec.release.ga_time
     end = day_window(start, through_day).end
-    step = spec.source.step
     log.info("fetching %d series, day 0 to day %d (%s to %s)", len(queries(spec)),
              through_day, iso(start), iso(end))
+    return fetch_span(spec, source, start, end)
+
+
+def fetch_span(spec: Spec, source: Source, start: datetime, end: datetime) -> ProgramData:
+    """Fetch ``[start, end)`` in one range query per series, on the program's grid when
+    ``start`` lies on it (``GA + k·step``, or a multiple of the step for an aligned
+    source)."""
+    step = spec.source.step
     results = source.range_query(queries(spec), start, end, step)
     grid = window_grid(start, end, step, spec.source.aligned)
     matrix = stack(results, [k.name for k in spec.kpis], grid, step.total_seconds())

@@ -10,7 +10,7 @@ from tars_ci.errors import ReportError
 
 _DAY_FILE = re.compile(r"^day_(\d{2,3})_summary\.json$")
 FOLDERS = ("ga_kpis", "stability", "health", "anomalies", "regression", "output",
-           "notifications")
+           "notifications", "periodic")
 
 
 class ReleasePaths(NamedTuple):
@@ -72,6 +72,21 @@ class ReleasePaths(NamedTuple):
     def retro_json(self) -> Path:
         """Retrospective, JSON."""
         return self.root / "output" / f"GA_{self.days}DAY_RETROSPECTIVE.json"
+
+    def periodic(self, period: str, end_stamp: str, suffix: str = ".json") -> Path:
+        """A periodic report: ``periodic/7d_20261110T0000Z.json`` (``.md`` beside it)."""
+        if not re.fullmatch(r"[0-9]{1,4}[hd]", period) or not re.fullmatch(
+                r"[0-9]{8}T[0-9]{4,6}Z", end_stamp):
+            raise ReportError(f"not a periodic report name: {period}_{end_stamp}")
+        return self.root / "periodic" / f"{period}_{end_stamp}{suffix}"
+
+    def periodic_stamps(self, period: str) -> list[str]:
+        """The ends (``20261110T0000Z``) of the recorded ``period`` reports, in order."""
+        folder = self.root / "periodic"
+        if not folder.is_dir():
+            return []
+        name = re.compile(rf"^{re.escape(period)}_([0-9]{{8}}T[0-9]{{4}}(?:[0-9]{{2}})?Z)\.json$")
+        return sorted(m.group(1) for p in folder.iterdir() if (m := name.match(p.name)))
 
     def recorded_days(self) -> set[int]:
         """Days whose reports are complete: day 0 has its baseline, day N its summary+health."""

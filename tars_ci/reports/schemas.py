@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tars_ci.reports import ledger, records
+from tars_ci.reports import ledger, periodic, records
 from tars_ci.reports.codec import json_schema
 from tars_ci.reports.jsonio import dumps, write_text
 
@@ -31,6 +31,7 @@ FILES: dict[str, tuple[type, str]] = {
     "retrospective": (records.Retrospective, "output/GA_<N>DAY_RETROSPECTIVE.json"),
     "notifications_sent": (ledger.NotificationLedger,
                            "notifications/notifications_sent.json"),
+    "periodic_report": (periodic.PeriodicReport, "periodic/<period>_<end>.json"),
 }
 
 

@@ -27,6 +27,7 @@ from tars_ci.reports.codec import Location, decode, encode
 from tars_ci.reports.jsonio import dumps, read_json, remove_temporaries, write_text
 from tars_ci.reports.ledger import NotificationLedger
 from tars_ci.reports.paths import ReleasePaths
+from tars_ci.reports.periodic import PeriodicReport
 from tars_ci.reports.records import (
     OLDEST_READABLE,
     SCHEMA_VERSION,
@@ -292,6 +293,25 @@ class HistoryStore:
         written = [self.paths.retro_json] if self._write(self.paths.retro_json, retro) else []
         if write_text(self.paths.retro_md, markdown):
             written.append(self.paths.retro_md)
+        return written
+
+    def read_periodic(self, period: str, end_stamp: str) -> PeriodicReport | None:
+        """The recorded periodic report of that window, if any (checked field by field)."""
+        path = self.paths.periodic(period, end_stamp)
+        if not path.is_file():
+            return None
+        return self._read(PeriodicReport, path, None,
+                          "`tars-ci report --force` with the same --period and --end rewrites "
+                          "it from the source")
+
+    def write_periodic(self, report: PeriodicReport, end_stamp: str,
+                       markdown: str) -> list[Path]:
+        """Write a periodic report: its JSON, then its Markdown; the changed paths."""
+        json_path = self.paths.periodic(report.period.period, end_stamp)
+        md_path = self.paths.periodic(report.period.period, end_stamp, ".md")
+        written = [json_path] if self._write(json_path, report) else []
+        if write_text(md_path, markdown):
+            written.append(md_path)
         return written
 
     def outputs_complete(self) -> bool:

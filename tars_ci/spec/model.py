@@ -17,6 +17,7 @@ from datetime import datetime, time, timedelta
 from itertools import pairwise
 from typing import Literal
 
+from tars_ci.cron import parse as parse_cron
 from tars_ci.spec.alerting import AlertLabel, RulesSettings
 from tars_ci.spec.fields import (
     NAME_RE,
@@ -45,15 +46,16 @@ from tars_ci.spec.gates import (
 from tars_ci.spec.levels import more_urgent
 from tars_ci.spec.notify import NotifyTarget, notify_problems
 from tars_ci.spec.source import Auth, Header, SourceSpec
+from tars_ci.timeline import PERIOD_PATTERN, parse_period
 
 __all__ = [
     "DEFAULT_BURN_ALERTS", "NAME_RE", "PRIORITIES", "SELECTOR", "SEVERITIES", "SLUG_RE",
     "WINDOW", "Aggregate", "AlertLabel", "AnomalySettings", "Auth", "Band", "Better", "Bound",
     "BurnAlert", "DriftThresholds", "GateCriterion", "GateMetric", "GateStage",
     "GateStatistics", "Gates", "GitHubSettings", "Header", "HealthSettings", "Kpi", "KpiRatio",
-    "Priorities", "Priority", "RatioSli", "Release", "ReportSettings", "RollbackRules",
-    "RulesSettings", "Schedule", "Secret", "Severity", "SeverityMap", "Slo", "SourceSpec",
-    "Spec", "ThresholdSli", "Thresholds", "doc", "parse_bound", "slugify",
+    "Priorities", "Priority", "RatioSli", "Release", "ReportSchedule", "ReportSettings",
+    "RollbackRules", "RulesSettings", "Schedule", "Secret", "Severity", "SeverityMap", "Slo",
+    "SourceSpec", "Spec", "ThresholdSli", "Thresholds", "doc", "parse_bound", "slugify",
 ]
 
 # --------------------------------------------------------------------------- release, schedule
@@ -590,12 +592,49 @@ class GitHubSettings:
 
 
 @dataclass(frozen=True)
+class ReportSchedule:
+    """A periodic SLO and health report (`tars-ci report --period`) the generated workflow
+    runs on a schedule and commits under `periodic/`."""
+
+    name: str = field(metadata=doc("Schedule name (the mapping key), e.g. `weekly`."))
+    period: str = field(metadata=doc(
+        "Window the report covers, ending at each scheduled time: `<N>h` or `<N>d` (`24h`, "
+        "`7d`, `30d`), 1h to 90d, a multiple of `source.step`.", pattern=PERIOD_PATTERN))
+    cron: str = field(metadata=doc(
+        "When it runs and where its window ends: a five-field cron expression in UTC as "
+        "GitHub Actions reads it, e.g. `\"0 6 * * 1\"` (Mondays 06:00). A delayed or "
+        "re-run job still reports the window ending at the scheduled time."))
+
+    def problems(self) -> list[tuple[str, str]]:
+        out = []
+        if not NAME_RE.match(self.name):
+            out.append(("", f"schedule name {self.name!r} must match {NAME_RE.pattern}"))
+        try:
+            parse_period(self.period)
+        except ValueError as exc:
+            out.append(("period", str(exc)))
+        try:
+            cron = parse_cron(self.cron)
+        except ValueError as exc:
+            out.append(("cron", str(exc)))
+        else:
+            if len(cron.minutes) > 12:
+                out.append(("cron", "runs more than 12 times an hour; GitHub runs schedules "
+                                    "at most every 5 minutes and a report needs far fewer"))
+        return out
+
+
+@dataclass(frozen=True)
 class ReportSettings:
     """Where the history goes."""
 
     dir: str = field(default="reports", metadata=doc(
         "Reports directory, relative to the working directory (the repository root in CI; "
         "`--reports` overrides it); must stay inside the repository."))
+    periodic: tuple[ReportSchedule, ...] = field(default=(), metadata=doc(
+        "Periodic SLO and health reports by name, e.g. `daily: {period: 24h, cron: \"0 6 * * "
+        "*\"}`; the generated workflow runs each on its cron (README, \"Periodic reports\").",
+        keyed="name"))
 
     def problems(self) -> list[tuple[str, str]]:
         if self.dir.startswith("/") or ".." in self.dir.replace("\\", "/").split("/"):
@@ -656,6 +695,16 @@ class Spec:
                             f"{'increasing' if better == 'higher' else 'decreasing'} for a "
                             f"{better}-is-better KPI"))
         out += notify_problems(self.notify)
+        step = self.source.step.total_seconds()
+        for sched in self.reports.periodic:
+            try:
+                seconds = parse_period(sched.period).total_seconds()
+            except ValueError:
+                continue  # said by the schedule itself
+            if step > 0 and seconds % step:
+                out.append((f"reports.periodic.{sched.name}.period",
+                            f"{sched.period} is not a whole number of source.step "
+                            f"({self.source.step.total_seconds():g}s)"))
         if not any(k.weight > 0 for k in self.kpis):
             out.append(("kpis", "at least one KPI needs a weight > 0 for the health score"))
         return out

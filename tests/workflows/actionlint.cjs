@@ -8,9 +8,11 @@ const path = require("node:path");
 async function main() {
   const [modulePath, ...files] = process.argv.slice(2);
   const { createLinter } = require(path.resolve(modulePath));
-  const lint = await createLinter();
   const findings = [];
   for (const file of files) {
+    // One linter per file: a single instance's Go heap is not reclaimed between files, and
+    // past a few hundred KB of workflows (a sharded fleet) it aborts with "unreachable".
+    const lint = await createLinter();
     findings.push(...lint(fs.readFileSync(file, "utf8"), file));
   }
   process.stdout.write(JSON.stringify(findings));

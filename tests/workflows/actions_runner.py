@@ -137,7 +137,8 @@ def parse_output_file(text: str) -> dict[str, str]:
 def run_job(workflow: str, job: str, *, workspace: Path, runner_temp: Path,
             event_name: str, inputs: Mapping[str, Any], secrets: Mapping[str, str],
             github: Mapping[str, str], base_env: Mapping[str, str],
-            timeout: float = 300, matrix: Mapping[str, str] | None = None) -> JobRun:
+            timeout: float = 300, matrix: Mapping[str, str] | None = None,
+            event: Mapping[str, Any] | None = None) -> JobRun:
     """Run ``job`` of ``workflow`` (YAML text); see the module docstring."""
     doc = yaml.safe_load(workflow)
     spec = doc["jobs"][job]
@@ -146,7 +147,8 @@ def run_job(workflow: str, job: str, *, workspace: Path, runner_temp: Path,
         raise ValueError(f"shell {shell!r} not supported by this runner")
     steps_ctx: dict[str, dict[str, dict[str, str]]] = {}
     contexts: dict[str, Any] = {"inputs": dict(inputs), "secrets": dict(secrets),
-                                "github": {**github, "event_name": event_name},
+                                "github": {**github, "event_name": event_name,
+                                           "event": dict(event or {})},
                                 "vars": {}, "steps": steps_ctx, "matrix": dict(matrix or {})}
     runner_temp.mkdir(parents=True, exist_ok=True)
     actions_env = {

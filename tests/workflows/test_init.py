@@ -42,7 +42,8 @@ def test_init_scaffolds_a_repository(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert spec.release.ga_time == datetime(2026, 12, 1, 9, 30, tzinfo=timezone.utc)
     assert spec.schedule.daily_time == time(10, 17)  # 09:30 + 30m settle + 17m
     workflow = yaml.safe_load((root / ".github/workflows/stabilization.yml").read_text("utf-8"))
-    assert workflow.get("on", workflow.get(True))["schedule"] == [{"cron": "17 10 * * *"}]
+    assert workflow.get("on", workflow.get(True))["schedule"] == [  # daily, then reports
+        {"cron": "17 10 * * *"}, {"cron": "0 6 * * *"}, {"cron": "0 6 * * 1"}]
     capsys.readouterr()
     assert check(root) == 0
 

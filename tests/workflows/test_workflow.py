@@ -63,7 +63,8 @@ def test_cron_is_the_daily_time_in_utc() -> None:
     spec = example()
     assert cron(spec) == "47 0 * * *"
     doc = yaml.safe_load(render(spec))
-    assert triggers(doc)["schedule"] == [{"cron": "47 0 * * *"}]
+    assert triggers(doc)["schedule"] == [  # the daily program, then reports.periodic
+        {"cron": "47 0 * * *"}, {"cron": "0 6 * * *"}, {"cron": "0 6 * * 1"}]
     assert cron(with_schedule(spec, daily="13:05")) == "5 13 * * *"
 
 
@@ -314,3 +315,99 @@ def test_the_committed_workflow_matches_the_example_spec(
 
 def test_pins_are_full_shas() -> None:
     assert all(len(sha) == 40 and int(sha, 16) >= 0 for sha, _ in PINS.values())
+
+
+# --------------------------------------------------------------------------- periodic reports
+
+
+def job_if(condition: str, event_name: str, schedule: str | None) -> bool:
+    """A job's ``if:`` of the forms the generator writes (``==``, ``!=``, ``&&``, ``||``,
+    parentheses, string literals), evaluated as Actions would for one event."""
+    import re
+
+    allowed = re.sub(r"'[^']*'|github\.event_name|github\.event\.schedule|==|!=|&&|\|\||[() ]",
+                     "", condition)
+    assert allowed == "", f"unexpected syntax in {condition!r}: {allowed!r}"
+    python = (condition.replace("github.event_name", "event_name")
+              .replace("github.event.schedule", "schedule")
+              .replace("&&", " and ").replace("||", " or "))
+    return bool(eval(python, {}, {"event_name": event_name, "schedule": schedule}))
+
+
+def without_periodic(spec: Spec) -> Spec:
+    return dataclasses.replace(spec, reports=dataclasses.replace(spec.reports, periodic=()))
+
+
+def test_without_periodic_reports_the_workflow_has_one_job_and_one_cron() -> None:
+    doc = yaml.safe_load(render(without_periodic(example())))
+    assert list(doc["jobs"]) == ["stabilization"]
+    assert "if" not in doc["jobs"]["stabilization"]
+    assert triggers(doc)["schedule"] == [{"cron": "47 0 * * *"}]
+
+
+@pytest.mark.parametrize(("event", "schedule", "jobs"), [
+    ("schedule", "47 0 * * *", ["stabilization"]),
+    ("schedule", "0 6 * * *", ["reports"]),
+    ("schedule", "0 6 * * 1", ["reports"]),
+    ("workflow_dispatch", None, ["stabilization"]),
+])
+def test_each_cron_runs_its_own_job(event: str, schedule: str | None, jobs: list[str]) -> None:
+    doc = yaml.safe_load(render(example()))
+    ran = [name for name, job in doc["jobs"].items()
+           if "if" not in job or job_if(job["if"], event, schedule)]
+    assert ran == jobs
+
+
+def test_the_reports_job_publishes_the_reports_of_the_cron_that_fired() -> None:
+    doc = yaml.safe_load(render(example()))
+    job = doc["jobs"]["reports"]
+    assert job["permissions"] == {"contents": "write", "issues": "write",
+                                  "pull-requests": "write"}
+    step = job["steps"][-1]
+    assert step["env"]["SCHEDULE"] == "${{ github.event.schedule }}"
+    assert step["env"]["PROMETHEUS_URL"] == "${{ secrets.PROMETHEUS_URL }}"
+    assert ('tars-ci report --spec "$TARS_SPEC" --schedule "$SCHEDULE" --report-only '
+            '--publish') in step["run"]
+    assert job["steps"][:3] == doc["jobs"]["stabilization"]["steps"][:3]
+
+
+def test_a_report_on_the_daily_cron_runs_both_jobs_once() -> None:
+    spec = load_spec(EXAMPLE_SPEC, {})
+    same = dataclasses.replace(spec, reports=dataclasses.replace(
+        spec.reports, periodic=(dataclasses.replace(spec.reports.periodic[0],
+                                                    cron="47  0 * * *"),)))
+    doc = yaml.safe_load(render(same))
+    assert triggers(doc)["schedule"] == [{"cron": "47 0 * * *"}]  # listed once
+    assert [n for n, j in doc["jobs"].items() if job_if(j["if"], "schedule", "47 0 * * *")] \
+        == ["stabilization", "reports"]
+
+
+def test_check_catches_a_report_cron_missing_from_the_generated_workflow(
+        repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli("--write") == 0
+    spec = repo / "config" / "tars.yaml"
+    spec.write_text(spec.read_text("utf-8").replace('cron: "0 6 * * 1"', 'cron: "0 7 * * 1"'),
+                    "utf-8")
+    capsys.readouterr()
+    assert run_cli("--check") == 1
+    out = capsys.readouterr().out
+    assert "schedule lacks 0 7 * * 1, the cron of reports.periodic weekly" in out
+    assert ("schedule has 0 6 * * 1, which neither schedule.daily_time nor reports.periodic "
+            "asks for") in out
+    assert "schedule.daily_time needs" not in out  # the daily cron is right
+    assert run_cli("--write") == 0 and run_cli("--check") == 0
+
+
+def test_a_caller_workflow_may_leave_the_report_crons_out(
+        repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    caller = repo / ".github" / "workflows" / "caller.yml"
+    caller.parent.mkdir(parents=True)
+    body = ("name: x\non:\n  schedule:\n{crons}  workflow_dispatch:\n"
+            "jobs:\n  t:\n    uses: acme/tars-ci/.github/workflows/tars-ci.yml@" + "0" * 40 + "\n")
+    for crons in (["47 0 * * *"], ["47 0 * * *", "0 6 * * 1"]):
+        caller.write_text(body.format(crons="".join(f'    - cron: "{c}"\n' for c in crons)))
+        assert run_cli("--check", "--workflow", str(caller)) == 0, crons
+    caller.write_text(body.format(crons='    - cron: "0 6 * * 1"\n'))
+    assert run_cli("--check", "--workflow", str(caller)) == 1
+    assert "schedule is missing but the spec's schedule.daily_time needs 47 0 * * *" in \
+        capsys.readouterr().out

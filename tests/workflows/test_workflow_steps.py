@@ -152,3 +152,28 @@ def test_output_file_parsing() -> None:
                                                                  "c": ""}
     with pytest.raises(ValueError, match="never closes"):
         parse_output_file("b<<EOF\nx\n")
+
+
+def test_the_periodic_reports_job_passes_the_schedule_that_fired(shims: Path) -> None:
+    workspace = shims.parent / "workspace"
+    workspace.mkdir(exist_ok=True)
+    job = run_job(
+        STABILIZATION, "reports", workspace=workspace, runner_temp=shims.parent / "runner",
+        event_name="schedule", inputs={}, secrets={"PROMETHEUS_URL": "http://prom:9090"},
+        github={"repository": "acme/checkout", "ref": "refs/heads/main",
+                "server_url": "https://github.com", "token": "ghs_automatic",
+                "api_url": "http://127.0.0.1:9"},
+        base_env={"PATH": f"{shims}{os.pathsep}{os.environ['PATH']}", "SHIM_DIR": str(shims),
+                  "FAKE_EXIT": "0"},
+        event={"schedule": "0 6 * * 1"})
+    assert job.succeeded
+    assert [s.returncode for s in job.steps] == [None, None, 0, 0]
+    assert recorded(shims, "args") == ["report", "--spec", "config/tars.yaml", "--schedule",
+                                       "0 6 * * 1", "--report-only", "--publish"]
+    basic = base64.b64encode(b"x-access-token:ghs_automatic").decode()
+    assert recorded(shims, "env") == [
+        "PROMETHEUS_URL=http://prom:9090", "PROMETHEUS_TOKEN=<unset>",
+        "GITHUB_TOKEN=ghs_automatic", "GIT_CONFIG_COUNT=1",
+        "GIT_CONFIG_KEY_0=http.https://github.com/.extraheader",
+        f"GIT_CONFIG_VALUE_0=AUTHORIZATION: basic {basic}"]
+    assert job.step("Write the periodic reports").stdout.startswith(f"::add-mask::{basic}\n")
