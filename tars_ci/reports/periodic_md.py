@@ -11,19 +11,13 @@ from typing import Any
 
 from tars_ci.reports.periodic import PeriodicReport, SloWindow
 from tars_ci.reports.retro import text
-from tars_ci.reports.retro.render import environment
+from tars_ci.reports.retro.render import render_markdown
 from tars_ci.spec.fields import PRIORITIES
 
 
 def render(report: PeriodicReport) -> str:
     """The Markdown of ``report``."""
-    body = environment().get_template("periodic.md.j2").render(r=model(report))
-    lines = [line.rstrip() for line in body.splitlines()]
-    collapsed: list[str] = []
-    for line in lines:
-        if line or (collapsed and collapsed[-1]):
-            collapsed.append(line)
-    return "\n".join(collapsed).strip() + "\n"
+    return render_markdown("periodic.md.j2", model(report))
 
 
 def model(report: PeriodicReport) -> dict[str, Any]:

@@ -30,7 +30,13 @@ def environment() -> jinja2.Environment:
 
 def render(model: Mapping[str, Any]) -> str:
     """The retrospective Markdown of ``model``."""
-    body = environment().get_template("retrospective.md.j2").render(r=model)
+    return render_markdown("retrospective.md.j2", model)
+
+
+def render_markdown(template: str, model: Mapping[str, Any]) -> str:
+    """``template`` rendered with ``r=model``: trailing spaces cut, runs of blank lines
+    collapsed to one, one final newline."""
+    body = environment().get_template(template).render(r=model)
     lines = [line.rstrip() for line in body.splitlines()]
     collapsed: list[str] = []
     for line in lines:
