@@ -3,6 +3,8 @@
 Exit codes as ``run``'s: 0 written (or already recorded), 1 a finding in the window at or
 above ``priorities.fail_level`` (``--report-only``: 0), 2 bad usage or spec, 3 the source is
 down (nothing is written), 4 the reports cannot be read or written, 5 publishing failed.
+A folder of specs or several ``--spec`` report each release in turn (the largest code); with
+``--schedule``, a release of a fleet that does not schedule that cron has nothing to do.
 """
 
 from __future__ import annotations
@@ -23,9 +25,9 @@ if TYPE_CHECKING:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``report``."""
-    from tars_ci.cli import add_spec_argument
+    from tars_ci.cli.releases import add_specs_argument
 
-    add_spec_argument(parser)
+    add_specs_argument(parser)
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--period", metavar="N{h,d}",
                        help="window length: 24h, 7d, 30d or any <N>h / <N>d from 1h to 90d")
@@ -56,7 +58,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    """Write the report(s); exit 1 on findings at or above the fail level."""
+    """Write the report(s) of each release ``--spec`` names."""
+    from tars_ci.cli.releases import for_each_release
+
+    return for_each_release(args, env, run_one)
+
+
+def run_one(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    """Write one release's report(s); exit 1 on findings at or above the fail level."""
     from tars_ci.cli import EXIT_FINDINGS, EXIT_OK, common
     from tars_ci.pipeline.periodic import run_report
     from tars_ci.spec.levels import at_least_as_urgent
@@ -64,6 +73,10 @@ def run(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     spec, spec_dir = common.load(args, env)
     now = common.parse_now(args.now)
     windows = _windows(spec, args, now)
+    if not windows:
+        print(f"{spec.release.name}: no reports.periodic entry runs on {args.schedule!r}: "
+              "nothing to do")
+        return EXIT_OK
     source = common.open_spec_source(spec, spec_dir)
     results = []
     try:
@@ -121,6 +134,8 @@ def _windows(spec: Spec, args: argparse.Namespace, now: datetime) -> list[Period
     except ValueError as exc:
         raise UsageError(f"--schedule: {exc}") from None
     chosen = [s for s in spec.reports.periodic if parse_cron(s.cron).text == cron.text]
+    if not chosen and getattr(args, "in_fleet", False):
+        return []
     if not chosen:
         known = ", ".join(f"{s.name} ({s.cron})" for s in spec.reports.periodic) or "none"
         raise UsageError(f"--schedule {args.schedule!r} is none of the spec's "

@@ -184,3 +184,32 @@ def test_rules_for_a_fleet_are_written_and_checked_per_release(
     assert out.count(f"ok: {fleet_dir}/a-v1.rules") == 3
     assert f"error: {fleet_dir}/b-v1.rules.yml disagrees with {b}" in out
     assert "fleet: 2 of 2 release(s) ran; exit 1" in out
+
+
+def test_periodic_reports_for_a_fleet(fleet_dir: Path, capsys: pytest.CaptureFixture[str]
+                                      ) -> None:
+    add(fleet_dir, "a.yaml", demo_spec("a v1"))
+    b = add(fleet_dir, "b.yaml", demo_spec("b v1"))
+    folder = str(fleet_dir)
+    day5 = ["--period", "24h", "--end", "2026-11-08T00:00:00Z", "--now", NOW]
+    assert main(["report", *day5, "--spec", folder, "--reports", "reports", "-q"], {}) == 1
+    out = capsys.readouterr().out
+    assert "fleet: 2 of 2 release(s) ran; exit 1" in out
+    for slug in ("a-v1", "b-v1"):  # each release's own file; the day-5 burst fails both
+        assert history(Path("reports"), slug) == ["periodic/24h_20261108T0000Z.json"]
+        assert out.count(f"reports/{slug}/periodic/24h_20261108T0000Z.md") == 1
+    assert main(["report", *day5, "--spec", folder, "--reports", "reports", "-q",
+                 "--report-only"], {}) == 0
+
+    # a scheduled run: a release that does not schedule that cron has nothing to do
+    b.write_text(b.read_text("utf-8").replace('cron: "0 6 * * 1"', 'cron: "0 7 * * 1"'),
+                 "utf-8")
+    capsys.readouterr()
+    weekly = ["--schedule", "0 6 * * 1", "--now", "2026-11-09T06:10:00Z"]
+    assert main(["report", *weekly, "--spec", folder, "--reports", "reports", "-q",
+                 "--report-only"], {}) == 0
+    out = capsys.readouterr().out
+    assert "b v1: no reports.periodic entry runs on '0 6 * * 1': nothing to do" in out
+    assert history(Path("reports"), "a-v1") == ["periodic/24h_20261108T0000Z.json",
+                                                "periodic/7d_20261109T0600Z.json"]
+    assert history(Path("reports"), "b-v1") == ["periodic/24h_20261108T0000Z.json"]
