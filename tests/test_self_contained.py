@@ -1,5 +1,6 @@
 """The project stands alone: no tracked file refers to a folder beside the repository (the
-development setup's ``../shared``) or to an absolute path of a development machine, so a
+development setup's sibling folder of shared material) or to an absolute path of a
+development machine, so a
 clone anywhere runs its tests and benchmarks and its docs point nowhere private.
 
 Every tracked text file is checked (the package, tests, benchmarks, CI, workflows, README).
@@ -17,14 +18,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUIRED = ("tars_ci/", "tests/", "bench/", ".ci/")  # the issue's scope: never empty
+SIBLING = "shar" + "ed"  # the sibling folder's name, never spelled out as a path here
 SELF = Path(__file__).resolve().relative_to(ROOT).as_posix()  # its examples are on purpose
 PROBLEMS = {
     "a folder beside the repository": re.compile(
-        r"\.\./+shar[e]d\b"                                 # ../shared
-        r"|(?<![\w./-])shar[e]d/"                           # shared/... as a relative path
-        # HERE.parent / "shared", ROOT.parents[2] / "shared", Path("..") / "shared"
+        r"\.\./+shar[e]d\b"                                 # up one, then that folder
+        r"|(?<![\w./-])shar[e]d/"                           # that folder as a relative path
+        # HERE.parent / <name>, ROOT.parents[2] / <name>, Path("..") / <name>
         r"|(?:\.parent|\.parents\[\d+\]|[\"']\.\.[\"']\)?)\s*/\s*[\"']shar[e]d[\"']"
-        r"|[\"']\.\.[\"']\s*,\s*[\"']shar[e]d[\"']"),       # join(root, "..", "shared")
+        r"|[\"']\.\.[\"']\s*,\s*[\"']shar[e]d[\"']"),       # join(root, "..", <name>)
     "an absolute path of a development machine": re.compile(
         r"/wor[k]/"                                         # the lead's and helpers' trees
         r"|/tm[p]/(?:i\d+|wt-)"                             # helpers' worktrees
@@ -73,14 +75,14 @@ def test_no_tracked_file_refers_outside_the_project() -> None:
 
 
 @pytest.mark.parametrize("text", [
-    "python3 ../shared/nab/score.py out",
-    "validated against ../shared/github/",
-    "The NAB standard profile (as in shared/nab/score.py)",
-    'Path(__file__).resolve().parents[3] / "shared" / "github" / "subset.json"',
-    'HERE.parent.parent / "shared" / "nab" / "data"',
-    'Path("..") / "shared"',
-    "os.path.join(root, '..', 'shared', 'nab')",
-    "The document is ``/work/shared/github/github-rest-subset.json``",
+    f"python3 ../{SIBLING}/nab/score.py out",
+    f"validated against ../{SIBLING}/github/",
+    f"The NAB standard profile (as in {SIBLING}/nab/score.py)",
+    f'Path(__file__).resolve().parents[3] / "{SIBLING}" / "github" / "subset.json"',
+    f'HERE.parent.parent / "{SIBLING}" / "nab" / "data"',
+    f'Path("..") / "{SIBLING}"',
+    f"os.path.join(root, '..', '{SIBLING}', 'nab')",
+    f"The document is ``/wor{'k'}/{SIBLING}/github/github-rest-subset.json``",
     "cd /tmp/i12/p && bash tests/bootstrap.sh",
     "cwd=/tmp/wt-i15",
     "cache in /home/alice/.cache/tars",
