@@ -72,6 +72,27 @@ def _with_parent_death_signal(args: list[str]) -> list[str]:
     return [setpriv, "--pdeathsig", "TERM", *args] if setpriv else args
 
 
+def stop_process(process: subprocess.Popen[bytes] | None) -> None:
+    """Terminate a server process (kill it after 10 s) and wait for it; None or an exited
+    process: nothing to do."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def tail(log: Path, chars: int = 2000) -> str:
+    """The end of a server's log ("" when it cannot be read)."""
+    try:
+        return log.read_text(encoding="utf-8", errors="replace")[-chars:].strip()
+    except OSError:
+        return ""
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that is free right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -144,22 +165,11 @@ class PrometheusServer:
     def stop(self) -> None:
         """Terminate the process (kill it after 10 s) and wait for it."""
         process, self._process = self._process, None
-        if process is None:
-            return
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+        stop_process(process)
 
     def log_tail(self, chars: int = 2000) -> str:
         """The end of the server's log."""
-        try:
-            return self._log.read_text(encoding="utf-8", errors="replace")[-chars:].strip()
-        except OSError:
-            return ""
+        return tail(self._log, chars)
 
     def close(self) -> None:
         """Stop and remove the server's config and log directory."""

@@ -34,7 +34,13 @@ import numpy as np
 
 from tars_ci.scenario.catalog import scenario
 from tars_ci.scenario.samples import SampleSet, Series, generate
-from tars_ci.scenario.tsdb import HarnessError, _with_parent_death_signal, free_port
+from tars_ci.scenario.tsdb import (
+    HarnessError,
+    _with_parent_death_signal,
+    free_port,
+    stop_process,
+    tail,
+)
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -131,21 +137,11 @@ class VictoriaMetricsServer:
     def stop(self) -> None:
         """Terminate the process (kill it after 10 s) and wait for it."""
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_process(process)
 
     def log_tail(self, chars: int = 2000) -> str:
         """The end of the server's log."""
-        try:
-            return self._log.read_text(encoding="utf-8", errors="replace")[-chars:].strip()
-        except OSError:
-            return ""
+        return tail(self._log, chars)
 
     def __enter__(self) -> Self:
         self.start()
