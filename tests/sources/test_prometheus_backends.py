@@ -4,8 +4,6 @@ step-aligned ranges, and partial answers counting as reduced coverage."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -148,17 +146,6 @@ def test_partial_answers_count_as_not_covered_in_the_day_they_fall_in() -> None:
 
 
 # --------------------------------------------------------------------------- Mimir
-
-
-@pytest.fixture
-def logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
-    logger = logging.getLogger("tars_ci.sources.prometheus")
-    level = logger.level
-    logger.addHandler(caplog.handler)
-    logger.setLevel(logging.DEBUG)
-    yield caplog
-    logger.removeHandler(caplog.handler)
-    logger.setLevel(level)
 
 
 def test_mimir_sends_the_tenant_on_every_request_and_never_shows_it(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
 import httpx
@@ -25,19 +23,6 @@ START = datetime(2026, 11, 2, tzinfo=timezone.utc)
 END = START + timedelta(minutes=10)
 STEP = timedelta(seconds=60)
 Q = Query("availability", "100 * up")
-
-
-@pytest.fixture
-def logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
-    """Records of the source's logger, even when a CLI run in this process stopped the
-    ``tars_ci`` logger from propagating to the root logger."""
-    logger = logging.getLogger("tars_ci.sources.prometheus")
-    level = logger.level
-    logger.addHandler(caplog.handler)
-    logger.setLevel(logging.DEBUG)
-    yield caplog
-    logger.removeHandler(caplog.handler)
-    logger.setLevel(level)
 
 
 def run(fake: FakePrometheus, sleeps: list[float] | None = None, **overrides: object) -> object:
