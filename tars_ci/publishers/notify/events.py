@@ -14,11 +14,12 @@ yields the same keys.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from tars_ci.github.lifecycle import episodes, tracked_findings
 from tars_ci.github.view import ReleaseReports, ReportedFinding
 from tars_ci.spec.fields import PRIORITIES, Priority
+from tars_ci.spec.levels import at_least_as_urgent, more_urgent, priority_rank
 from tars_ci.spec.notify import EventKind, NotifyTarget
 
 _ORDER: dict[str, int] = {"finding_opened": 0, "finding_escalated": 1, "finding_cleared": 2,
@@ -38,12 +39,15 @@ class NotifyEvent(NamedTuple):
     clear_days: tuple[int, ...] = ()  # finding_cleared: the clear days that closed it
 
 
-def _rank(priority: str) -> int:
-    return PRIORITIES.index(priority) if priority in PRIORITIES else len(PRIORITIES)
+def _priority(priority: str) -> Priority:
+    """A recorded finding's priority (decoded, so one of PRIORITIES; ValueError if not)."""
+    priority_rank(cast(Priority, priority))
+    return cast(Priority, priority)
 
 
-def _urgent(priority: str) -> Priority:
-    return PRIORITIES[min(_rank(priority), len(PRIORITIES) - 1)]
+def _rank(priority: Priority | None) -> int:
+    """Sort key: the most urgent first, no priority (the retrospective) last."""
+    return len(PRIORITIES) if priority is None else priority_rank(priority)
 
 
 def finding_events(reports: ReleaseReports, priorities: Collection[str],
@@ -54,18 +58,18 @@ def finding_events(reports: ReleaseReports, priorities: Collection[str],
         for ep in episodes(fid, reports, priorities, close_after):
             first = ep.sightings[0]
             base = f"finding/{fid}/{ep.start}"
-            out.append(NotifyEvent(f"{base}/opened", "finding_opened", ep.start,
-                                   _urgent(first.priority), first.title, first))
-            worst = _rank(first.priority)
+            worst = _priority(first.priority)
+            out.append(NotifyEvent(f"{base}/opened", "finding_opened", ep.start, worst,
+                                   first.title, first))
             for s in ep.sightings[1:]:
-                if _rank(s.priority) < worst:
-                    worst = _rank(s.priority)
+                if more_urgent(_priority(s.priority), worst):
+                    worst = _priority(s.priority)
                     out.append(NotifyEvent(f"{base}/escalated/{s.day}", "finding_escalated",
-                                           s.day, _urgent(s.priority), s.title, s))
+                                           s.day, worst, s.title, s))
             if not ep.active:
                 closing = ep.clear_days[:close_after]
                 out.append(NotifyEvent(f"{base}/cleared", "finding_cleared", closing[-1],
-                                       PRIORITIES[worst], ep.last.title, ep.last,
+                                       worst, ep.last.title, ep.last,
                                        clear_days=closing))
     return out
 
@@ -95,11 +99,11 @@ def release_events(reports: ReleaseReports, priorities: Collection[str],
     if reports.retro is not None:
         out.append(NotifyEvent("retro/ready", "retro_ready", reports.retro.days, None,
                                f"{reports.retro.days}-day retrospective ready"))
-    return sorted(out, key=lambda e: (e.day, _ORDER[e.kind], _rank(e.priority or ""), e.key))
+    return sorted(out, key=lambda e: (e.day, _ORDER[e.kind], _rank(e.priority), e.key))
 
 
 def wanted(events: Sequence[NotifyEvent], target: NotifyTarget) -> list[NotifyEvent]:
     """The events ``target`` asked for (kind and ``min_priority``), in order."""
-    limit = _rank(target.min_priority) if target.min_priority else len(PRIORITIES)
+    limit = target.min_priority
     return [e for e in events if e.kind in target.events
-            and (e.priority is None or _rank(e.priority) <= limit)]
+            and (e.priority is None or limit is None or at_least_as_urgent(e.priority, limit))]
